@@ -1,0 +1,72 @@
+"""The 15 slot types of ../shared/SLOTS.md, defined once.
+
+Everything else (the Label Studio labeling config, BIO tag sets, event
+assembly, validation) is derived from ``LABELS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.sax.saxutils import quoteattr
+
+
+@dataclass(frozen=True)
+class SlotType:
+    name: str
+    description: str
+    hotkey: str
+    colour: str
+
+
+LABELS: tuple[SlotType, ...] = (
+    SlotType("OFFICIAL_NAME", "a named person", "1", "#e6194b"),
+    SlotType("OFFICIAL_TITLE", "rank, position or role of a named person", "2", "#f58231"),
+    SlotType("ORGANIZATION", "a named unit, party body, agency or force", "3", "#4363d8"),
+    SlotType("LOCATION", "a named place", "4", "#3cb44b"),
+    SlotType("TIME", "date, time or period of the reported facts", "5", "#911eb4"),
+    SlotType("PATROL_COUNT", "patrols or patrol/control sorties", "6", "#42d4f4"),
+    SlotType("PERSONNEL_COUNT", "people taking part in a patrol or operation", "7", "#f032e6"),
+    SlotType("CASE_COUNT", "cases or special cases", "8", "#bfef45"),
+    SlotType("SUSPECT_COUNT", "suspects or violators detected or handled", "9", "#fabed4"),
+    SlotType("DRUG_TYPE", "a specific drug", "0", "#469990"),
+    SlotType("DRUG_AMOUNT", "a quantity of drugs with its unit", "q", "#dcbeff"),
+    SlotType("SEIZED_ITEM", "non-drug contraband or evidence seized or handed in", "w", "#9a6324"),
+    SlotType("PROPAGANDA_COUNT", "outreach sessions or broadcast hours", "e", "#800000"),
+    SlotType("AUDIENCE_COUNT", "people reached by outreach", "r", "#808000"),
+    SlotType("MONEY", "an amount of money", "t", "#000075"),
+)
+
+LABEL_NAMES: tuple[str, ...] = tuple(slot.name for slot in LABELS)
+
+
+def bio_tags() -> list[str]:
+    """The tag set of the token classifier, in a fixed order: O, then B-/I- per label."""
+    tags = ["O"]
+    for name in LABEL_NAMES:
+        tags += [f"B-{name}", f"I-{name}"]
+    return tags
+
+
+def labeling_config_xml() -> str:
+    """The Label Studio labeling config: one ``Labels`` control over one ``Text`` object."""
+    lines = ["<View>", '  <Labels name="label" toName="text">']
+    for slot in LABELS:
+        lines.append(
+            f"    <Label value={quoteattr(slot.name)} hotkey={quoteattr(slot.hotkey)}"
+            f" background={quoteattr(slot.colour)} hint={quoteattr(slot.description)}/>"
+        )
+    lines += ["  </Labels>", '  <Text name="text" value="$text"/>', "</View>", ""]
+    return "\n".join(lines)
+
+
+LABELING_CONFIG_FILE = "labeling_config.xml"
+
+if __name__ == "__main__":  # python -m annotations.schema: regenerate the checked-in labeling config
+    from pathlib import Path
+
+    from annotations.io import atomic_open
+
+    target = Path(__file__).with_name(LABELING_CONFIG_FILE)
+    with atomic_open(target) as stream:
+        stream.write(labeling_config_xml())
+    print(f"wrote {target}")

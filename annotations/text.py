@@ -1,0 +1,119 @@
+"""Text units: NFC normalisation, article reading, sentences and syllable tokens.
+
+Text is normalised to NFC exactly once, when it enters the system
+(``normalize`` / ``read_article``); every offset afterwards is a code point
+index into that NFC text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """Bad input from a user: the message names the file, task or line."""
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def read_article(path: Path) -> str:
+    """Read a UTF-8 article file and return its NFC text, or raise ``InputError``."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not UTF-8 (byte {error.start}: {data[error.start:error.start + 1]!r});"
+            " convert it with e.g. `iconv -f cp1258 -t utf-8`"
+        ) from None
+    if not text.strip():
+        raise InputError(f"{path}: the article is empty")
+    return normalize(text)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article: ``article_text[start:end] == text``."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+# Words after which a period does not end a sentence ("TP. Hồ Chí Minh", "ThS. Lê Văn A").
+ABBREVIATIONS = frozenset(
+    "TP Tp tp Th.S ThS TS PGS GS BS KS CN Đ/c đ/c Mr Mrs Dr v.v".split()
+)
+
+# A candidate boundary: sentence-final punctuation, optional closing quotes or
+# brackets, then whitespace.
+_END = re.compile(r"(?:\.{3}|…|[.!?])+[”\"’')\]]*(?=\s)")
+
+
+def _is_upper_start(text: str) -> bool:
+    match = re.match(r"\s+[\"“‘(\[\-–]?\s*(\S)", text)
+    if not match:
+        return False
+    char = match.group(1)
+    return char.isupper() or char.isdigit()
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split an NFC article into sentences.
+
+    Lines are split first (paragraphs, photo captions ending in ``|``, headings);
+    inside a line a sentence ends at ``.``, ``!``, ``?`` or an ellipsis followed by
+    whitespace and an upper-case letter or digit. Numbers such as ``1.344``,
+    ``0,128`` and ``24.11`` never contain whitespace after the dot, so they are
+    never split; known abbreviations (``TP.``, ``ThS.``) and single initials are
+    not sentence ends either.
+    """
+    sentences: list[Sentence] = []
+    for line in re.finditer(r"[^\n]+", text):
+        line_start = line.start()
+        piece_start = 0
+        line_text = line.group()
+        for end in _END.finditer(line_text):
+            if not _is_upper_start(line_text[end.end() :]):
+                continue
+            before = line_text[piece_start : end.start()]
+            last_word = before.rsplit(None, 1)[-1] if before.split() else ""
+            if end.group() == "." and (last_word in ABBREVIATIONS or re.fullmatch(r"[A-ZĐ]", last_word)):
+                continue
+            _append(sentences, text, line_start + piece_start, line_start + end.end())
+            piece_start = end.end()
+        _append(sentences, text, line_start + piece_start, line_start + len(line_text))
+    return sentences
+
+
+def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        sentences.append(Sentence(len(sentences), start, end, text[start:end]))
+
+
+@dataclass(frozen=True)
+class Token:
+    """A syllable, a formatted number or one punctuation mark, with its offsets."""
+
+    start: int
+    end: int
+    text: str
+
+
+# Formatted numbers stay whole (1.344, 0,128, 24.11, 2020-11 is split at the dash);
+# runs of letters and digits are one token; any other character is its own token.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+|[^\w\s]", re.UNICODE)
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    return [Token(m.start() + offset, m.end() + offset, m.group()) for m in _TOKEN.finditer(text)]

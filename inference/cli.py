@@ -1,0 +1,158 @@
+"""The ``bienphong`` command line.
+
+    bienphong train    --config configs/NAME.yaml [--output-dir DIR]
+    bienphong evaluate --model DIR --data FILE.json [--output metrics.json]
+    bienphong extract  --model DIR INPUT... --output events.jsonl
+    bienphong tasks    --model DIR INPUT... --output tasks.json
+    bienphong validate FILE.json...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from annotations.text import InputError
+
+INPUT_HELP = "a .txt article, a folder of .txt articles, or a .jsonl file of {\"id\", \"text\"} objects"
+
+
+def _train(args) -> int:
+    from training.config import load_config
+    from training.trainer import train
+
+    config = load_config(args.config)
+    run_dir = train(config, args.output_dir, fresh=args.fresh)
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    print(f"model saved in {run_dir}")
+    for split in ("dev", "test"):
+        if split in metrics:
+            print(f"{split}: micro F1 {metrics[split]['micro']['f1']:.4f}, macro F1 {metrics[split]['macro']['f1']:.4f}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    from annotations.io import write_json
+    from annotations.labelstudio import read_examples
+    from training.evaluation import evaluate
+    from training.tagger import Tagger
+
+    examples = read_examples([Path(p) for p in args.data])
+    tagger = Tagger.load(args.model, batch_size=args.batch_size)
+    result = evaluate(tagger, examples, progress=True)
+    result["model_version"] = tagger.model_version
+    result["data"] = [str(p) for p in args.data]
+    print(f"{'label':18} {'P':>6} {'R':>6} {'F1':>6} {'n':>5}")
+    for label, row in result["per_label"].items():
+        print(f"{label:18} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f} {row['support']:5d}")
+    for average in ("micro", "macro"):
+        row = result[average]
+        print(f"{average:18} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f}")
+    if args.output:
+        write_json(args.output, result)
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _tagged(args):
+    from inference.articles import read_inputs
+    from inference.extract import tag_articles
+    from training.tagger import Tagger
+
+    articles = read_inputs(args.inputs)
+    tagger = Tagger.load(args.model, batch_size=args.batch_size)
+    return tagger, tag_articles(tagger, articles, progress=not args.quiet)
+
+
+def _extract(args) -> int:
+    from inference.extract import write_events
+
+    tagger, tagged = _tagged(args)
+    count = write_events(tagged, Path(args.output), tagger.model_version)
+    sentences = sum(len(item.sentences) for item in tagged)
+    print(f"{count} events from {len(tagged)} articles ({sentences} sentences) written to {args.output}")
+    return 0
+
+
+def _tasks(args) -> int:
+    from annotations.io import write_json
+    from inference.tasks import review_tasks
+
+    tagger, tagged = _tagged(args)
+    tasks = review_tasks(tagged, tagger.model_version, args.limit)
+    write_json(args.output, tasks)
+    print(f"{len(tasks)} tasks (least confident first) written to {args.output}")
+    return 0
+
+
+def _validate(args) -> int:
+    from annotations.labelstudio import read_file
+
+    failed = False
+    for path in args.files:
+        report = read_file(path)
+        labels = Counter(span.label for example in report.examples for span in example.spans)
+        for problem in report.problems:
+            print(problem)
+        status = "INVALID" if report.problems else "ok"
+        print(f"{path}: {status}: {len(report.examples)} annotated tasks, {sum(labels.values())} spans,"
+              f" {report.skipped_unannotated} tasks without a finished annotation skipped,"
+              f" {len(report.problems)} problems")
+        failed |= bool(report.problems)
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bienphong", description="Information extraction from Vietnamese Border Guard reports.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train a token classifier from a YAML config",
+                                description="Train from a YAML config (see configs/). A run directory that already"
+                                            " has checkpoints resumes from the last one.")
+    train.add_argument("--config", required=True, type=Path, help="YAML config file")
+    train.add_argument("--output-dir", type=Path, help="run directory (default: output_dir of the config)")
+    train.add_argument("--fresh", action="store_true", help="refuse to resume: fail if checkpoints exist")
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("evaluate", help="score a model on annotated data (seqeval, strict spans)")
+    evaluate.add_argument("--model", required=True, type=Path, help="trained model directory")
+    evaluate.add_argument("--data", required=True, nargs="+", type=Path, help="Label Studio JSON export file(s)")
+    evaluate.add_argument("--output", type=Path, help="write the metrics as JSON here")
+    evaluate.add_argument("--batch-size", type=int, default=32)
+    evaluate.set_defaults(run=_evaluate)
+
+    for name, handler, help_text in (
+        ("extract", _extract, "extract structured events (JSON Lines) from articles"),
+        ("tasks", _tasks, "write a Label Studio import file of pre-annotated sentences for review"),
+    ):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--model", required=True, type=Path, help="trained model directory")
+        sub.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
+        sub.add_argument("--output", required=True, type=Path,
+                         help="output file (.jsonl for extract, .json for tasks); written atomically")
+        sub.add_argument("--batch-size", type=int, default=32)
+        sub.add_argument("--quiet", action="store_true", help="no progress bar")
+        if name == "tasks":
+            sub.add_argument("--limit", type=int, help="keep only the N least confident tasks")
+        sub.set_defaults(run=handler)
+
+    validate = commands.add_parser("validate", help="check Label Studio export files and report every problem")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE.json")
+    validate.set_defaults(run=_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

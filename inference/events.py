@@ -1,0 +1,164 @@
+"""Structured events from the spans of an article's sentences.
+
+A sentence is cut into clauses at ``;``. Each clause yields at most one event
+per type from the slots inside it:
+
+- ``patrol``: PATROL_COUNT, PERSONNEL_COUNT
+- ``outreach``: PROPAGANDA_COUNT, AUDIENCE_COUNT
+- ``drug_seizure``: DRUG_TYPE, DRUG_AMOUNT, plus the clause's CASE_COUNT,
+  SUSPECT_COUNT, SEIZED_ITEM and MONEY when the clause is about drugs
+- ``law_enforcement``: CASE_COUNT, SUSPECT_COUNT, SEIZED_ITEM, MONEY otherwise
+- ``official``: one per OFFICIAL_NAME, with the titles written next to it
+
+Time and organisation come from the clause, else the sentence, else the last
+one mentioned earlier in the article (then ``"inherited": true``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from annotations.spans import Span
+from inference.numbers import normalise
+
+COUNT_EVENTS = {
+    "patrol": ("PATROL_COUNT", "PERSONNEL_COUNT"),
+    "outreach": ("PROPAGANDA_COUNT", "AUDIENCE_COUNT"),
+}
+ENFORCEMENT_SLOTS = ("CASE_COUNT", "SUSPECT_COUNT", "SEIZED_ITEM", "MONEY")
+DRUG_SLOTS = ("DRUG_TYPE", "DRUG_AMOUNT")
+_DRUG_WORDS = re.compile(r"ma\s*t[uú]y|ma\s*tuý", re.IGNORECASE)
+# What may stand between the parts of one person's description: "Đại tá X - Chính ủy, ..."
+_CHAIN_GAP = re.compile(r"[\s,\-–—:]*|\s*\(\s*|\s*\)\s*")
+
+
+@dataclass
+class ArticleSentence:
+    index: int
+    start: int  # offset of the sentence in the article
+    text: str
+    spans: list[Span]  # offsets relative to the sentence, with scores
+
+
+def _slot(span: Span, sentence: ArticleSentence) -> dict:
+    text = sentence.text[span.start:span.end]
+    return {**normalise(span.label, text), "label": span.label, "start": sentence.start + span.start,
+            "end": sentence.start + span.end, "score": None if span.score is None else round(span.score, 4)}
+
+
+def _context(spans: list[Span], label: str, sentence: ArticleSentence, earlier: dict | None) -> dict | None:
+    for span in spans:
+        if span.label == label:
+            return {**_slot(span, sentence), "inherited": False}
+    return {**earlier, "inherited": True} if earlier else None
+
+
+def _clauses(sentence: ArticleSentence) -> list[tuple[int, int]]:
+    edges = [0, *(m.end() for m in re.finditer(";", sentence.text)), len(sentence.text)]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if sentence.text[a:b].strip()]
+
+
+def _confidence(slots: dict[str, list[dict]]) -> float | None:
+    scores = [s["score"] for values in slots.values() for s in values if s["score"] is not None]
+    return round(min(scores), 4) if scores else None
+
+
+def _people(sentence: ArticleSentence) -> list[tuple[Span, list[Span], Span | None]]:
+    """(name, titles, organisation) for each named person, from chains of adjacent spans."""
+    spans = [s for s in sentence.spans if s.label in ("OFFICIAL_NAME", "OFFICIAL_TITLE", "ORGANIZATION")]
+    chains: list[list[Span]] = []
+    for span in spans:
+        if chains and _CHAIN_GAP.fullmatch(sentence.text[chains[-1][-1].end:span.start]):
+            chains[-1].append(span)
+        else:
+            chains.append([span])
+    people = []
+    for chain in chains:
+        names = [i for i, s in enumerate(chain) if s.label == "OFFICIAL_NAME"]
+        if not names:
+            continue
+        titles: dict[int, list[Span]] = {i: [] for i in names}
+        organisation: dict[int, Span | None] = {i: None for i in names}
+        for i, span in enumerate(chain):
+            before = [n for n in names if n < i]
+            after = [n for n in names if n > i]
+            directly_before_name = i + 1 in names and not sentence.text[span.end:chain[i + 1].start].strip()
+            owner = after[0] if after and (not before or directly_before_name) else (before[-1] if before else None)
+            if owner is None:
+                continue
+            if span.label == "OFFICIAL_TITLE":
+                titles[owner].append(span)
+            elif span.label == "ORGANIZATION" and organisation[owner] is None:
+                organisation[owner] = span
+        people += [(chain[i], titles[i], organisation[i]) for i in names]
+    return people
+
+
+def article_events(article_id: str, sentences: list[ArticleSentence], model_version: str | None = None) -> list[dict]:
+    events = []
+    last_time: dict | None = None
+    last_organisation: dict | None = None
+    for sentence in sentences:
+        time_here = _context(sentence.spans, "TIME", sentence, last_time)
+        organisation_here = _context(sentence.spans, "ORGANIZATION", sentence, last_organisation)
+
+        def event(kind: str, start: int, end: int, slots: dict, clause_spans: list[Span],
+                  organisation: dict | None = None) -> dict:
+            time = _context(clause_spans, "TIME", sentence, None) or time_here
+            return {
+                "article_id": article_id,
+                "sentence_index": sentence.index,
+                "event_type": kind,
+                "start": sentence.start + start,
+                "end": sentence.start + end,
+                "evidence": sentence.text[start:end].strip(),
+                "time": time,
+                "organization": organisation or _context(clause_spans, "ORGANIZATION", sentence, None)
+                or organisation_here,
+                "locations": [_slot(s, sentence) for s in clause_spans if s.label == "LOCATION"],
+                "slots": slots,
+                "confidence": _confidence(slots),
+                "model_version": model_version,
+            }
+
+        for start, end in _clauses(sentence):
+            inside = [s for s in sentence.spans if start <= s.start and s.end <= end]
+            by_label = lambda labels: {l: [_slot(s, sentence) for s in inside if s.label == l]  # noqa: E731,E741
+                                       for l in labels if any(s.label == l for s in inside)}
+            for kind, labels in COUNT_EVENTS.items():
+                slots = by_label(labels)
+                if slots:
+                    events.append(event(kind, start, end, slots, inside))
+            # Drug words count only where they describe the counted cases ("25 vụ ... ma tuý"),
+            # not in a generic lead-in ("Trong công tác phòng, chống ma túy, ...").
+            enforcement = [s for s in inside if s.label in ENFORCEMENT_SLOTS]
+            about_drugs = any(s.label in DRUG_SLOTS for s in inside) or (
+                enforcement and _DRUG_WORDS.search(sentence.text[enforcement[0].start:end]))
+            if about_drugs:
+                slots = by_label(DRUG_SLOTS + ENFORCEMENT_SLOTS)
+                if slots:
+                    events.append(event("drug_seizure", start, end, slots, inside))
+            else:
+                slots = by_label(ENFORCEMENT_SLOTS)
+                if slots:
+                    events.append(event("law_enforcement", start, end, slots, inside))
+
+        for name, titles, organisation in _people(sentence):
+            slots = {"OFFICIAL_NAME": [_slot(name, sentence)]}
+            if titles:
+                slots["OFFICIAL_TITLE"] = [_slot(t, sentence) for t in titles]
+            first = min([name, *titles], key=lambda s: s.start)
+            last = max([name, *titles], key=lambda s: s.end)
+            own = {**_slot(organisation, sentence), "inherited": False} if organisation else None
+            events.append(event("official", first.start, last.end, slots, [], own))
+
+        last_time = _strip_inherited(time_here)
+        last_organisation = _strip_inherited(organisation_here)
+    return events
+
+
+def _strip_inherited(context: dict | None) -> dict | None:
+    if context is None:
+        return None
+    return {k: v for k, v in context.items() if k != "inherited"}

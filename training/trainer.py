@@ -1,0 +1,167 @@
+"""Training a token classifier from a config with the transformers Trainer.
+
+The run directory holds the model (``save_pretrained``), ``metrics.json``,
+the model card ``README.md``, the resolved ``config.yaml``, ``train.log`` and
+``checkpoints/``. A run whose directory already has checkpoints resumes from
+the last one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+from transformers import (DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer, TrainerCallback,
+                          TrainingArguments, set_seed)
+from transformers.trainer_utils import get_last_checkpoint
+
+from annotations.io import atomic_open, write_json
+from annotations.segmentation import get_segmenter
+from annotations.text import InputError
+from training import modeling
+from training.config import TrainConfig, dump_config
+from training.data import features, gold_words, label_counts, load_splits
+from training.evaluation import evaluate, score
+from training.model_card import write_model_card
+from training.tagger import Tagger
+from training.windows import IGNORE_INDEX
+
+logger = logging.getLogger("bienphong.train")
+
+
+class _LogToFile(TrainerCallback):
+    """Every Trainer log record (loss, learning rate, eval scores) as one JSON line in train.log."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        with self.path.open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps({"step": state.global_step, "epoch": state.epoch, **(logs or {})}) + "\n")
+
+
+def _window_metrics(id2label: dict[int, str]):
+    """Eval metric during training: strict span F1 on the window labels (for early stopping)."""
+
+    def compute(prediction) -> dict:
+        predicted = np.argmax(prediction.predictions, axis=-1)
+        gold_tags, predicted_tags = [], []
+        for gold_row, predicted_row in zip(prediction.label_ids, predicted):
+            keep = gold_row != IGNORE_INDEX
+            gold_tags.append([id2label[int(i)] for i in gold_row[keep]])
+            predicted_tags.append([id2label[int(i)] for i in predicted_row[keep]])
+        result = score(gold_tags, predicted_tags)
+        return {"f1": result["micro"]["f1"], "macro_f1": result["macro"]["f1"]}
+
+    return compute
+
+
+def train(config: TrainConfig, output_dir: Path | None = None, fresh: bool = False) -> Path:
+    run_dir = Path(output_dir) if output_dir else config.path(config.output_dir)
+    checkpoints = run_dir / "checkpoints"
+    last_checkpoint = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() and not fresh else None
+    if fresh and checkpoints.is_dir():
+        raise InputError(f"{run_dir}: --fresh was given but checkpoints exist; choose another --output-dir or delete it")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log_path = run_dir / "train.log"
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("bienphong", "transformers"):
+        logging.getLogger(name).addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        return _train(config, run_dir, checkpoints, last_checkpoint, log_path)
+    finally:
+        for name in ("bienphong", "transformers"):
+            logging.getLogger(name).removeHandler(handler)
+        handler.close()
+
+
+def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoint: str | None, log_path: Path) -> Path:
+    started = time.time()
+    settings = config.training
+    set_seed(settings.seed)
+    with atomic_open(run_dir / "config.yaml") as stream:
+        stream.write(dump_config(config))
+    splits = load_splits(config)
+    logger.info("data: %s", {name: len(examples) for name, examples in splits.items()})
+    segmenter = get_segmenter(config.text.segmenter)
+    train_words = [w.text for example in splits["train"] for w in gold_words(example, segmenter)]
+    all_texts = [example.text for examples in splits.values() for example in examples]
+    built = modeling.build(config, train_words, all_texts)
+    label2id = built.model.config.label2id
+    make = lambda examples: features(examples, segmenter, built.tokenizer, built.max_length,  # noqa: E731
+                                     config.text.stride, label2id)
+    train_set, dev_set = make(splits["train"]), make(splits["dev"])
+    logger.info("windows: train %d, dev %d", len(train_set), len(dev_set))
+
+    by_steps = settings.eval_steps is not None
+    arguments = TrainingArguments(
+        output_dir=str(checkpoints),
+        learning_rate=settings.learning_rate,
+        num_train_epochs=settings.epochs,
+        max_steps=settings.max_steps or -1,
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=settings.eval_batch_size,
+        weight_decay=settings.weight_decay,
+        warmup_steps=settings.warmup_ratio,
+        eval_strategy="steps" if by_steps else "epoch",
+        save_strategy="steps" if by_steps else "epoch",
+        eval_steps=settings.eval_steps,
+        save_steps=settings.eval_steps,
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model="f1",
+        greater_is_better=True,
+        logging_steps=settings.logging_steps,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        report_to=[],
+        use_cpu=not _cuda_available(),
+        dataloader_num_workers=0,
+    )
+    callbacks: list[TrainerCallback] = [_LogToFile(log_path)]
+    if settings.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience))
+    trainer = Trainer(
+        model=built.model,
+        args=arguments,
+        train_dataset=train_set,
+        eval_dataset=dev_set,
+        data_collator=DataCollatorForTokenClassification(built.tokenizer, label_pad_token_id=IGNORE_INDEX),
+        compute_metrics=_window_metrics(built.model.config.id2label),
+        callbacks=callbacks,
+    )
+    if last_checkpoint:
+        logger.info("resuming from %s", last_checkpoint)
+        print(f"Resuming from {last_checkpoint}")
+    trainer.train(resume_from_checkpoint=last_checkpoint)
+    train_seconds = time.time() - started
+
+    version = f"{config.run_name}@{time.strftime('%Y-%m-%dT%H:%M:%S')}"
+    modeling.save(built, run_dir, config.text.segmenter, config.text.stride, version)
+    tagger = Tagger.load(run_dir, batch_size=settings.eval_batch_size)
+    metrics = {
+        "model_version": version,
+        "base_model": config.model.name or "scratch",
+        "train_seconds": round(train_seconds, 1),
+        "steps": trainer.state.global_step,
+        "sentences": {name: len(examples) for name, examples in splits.items()},
+        "train_label_counts": dict(label_counts(splits["train"])),
+    }
+    for name in ("dev", "test"):
+        if splits[name]:
+            metrics[name] = evaluate(tagger, splits[name], progress=True)
+            logger.info("%s micro F1 %.4f", name, metrics[name]["micro"]["f1"])
+    write_json(run_dir / "metrics.json", metrics)
+    write_model_card(run_dir, config, metrics)
+    return run_dir
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
