@@ -83,8 +83,12 @@ def split_sentences(text: str) -> list[Sentence]:
             if not _is_upper_start(line_text[end.end() :]):
                 continue
             before = line_text[piece_start : end.start()]
-            last_word = before.rsplit(None, 1)[-1] if before.split() else ""
-            if end.group() == "." and (last_word in ABBREVIATIONS or re.fullmatch(r"[A-ZĐ]", last_word)):
+            words_before = before.split()
+            last_word = words_before[-1] if words_before else ""
+            # "TS." after a number is the fishing-vessel suffix (tàu cá KH 96125 TS.), not "Tiến sĩ".
+            after_number = len(words_before) > 1 and words_before[-2].isdigit()
+            if end.group() == "." and not after_number and (
+                    last_word in ABBREVIATIONS or re.fullmatch(r"[A-ZĐ]", last_word)):
                 continue
             _append(sentences, text, line_start + piece_start, line_start + end.end())
             piece_start = end.end()

@@ -131,7 +131,10 @@ def load_config(path: str | Path, overrides: dict | None = None) -> TrainConfig:
         raise InputError(_format(error, path)) from None
     folder = path.resolve().parent
     config.base_dir = folder.parent if folder.name == "configs" else folder
-    config.data_files()
+    try:
+        config.data_files()
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
     split = config.path(config.data.split)
     if not split.is_file():
         raise InputError(f"{path}: data.split: file {split} not found")

@@ -1,0 +1,64 @@
+import unicodedata
+
+import pytest
+
+from annotations.text import InputError, read_article, split_sentences, tokenize
+
+
+def texts(article):
+    return [s.text for s in split_sentences(article)]
+
+
+def test_numbers_dates_and_decimals_do_not_end_sentences():
+    article = ("Ngày 24.11, đơn vị thu giữ 0,128kg heroin và 1.344 viên ma túy. Trên 1 tỉ đồng được nộp. "
+               "Kết quả 1.178 lần tuần tra.")
+    assert texts(article) == ["Ngày 24.11, đơn vị thu giữ 0,128kg heroin và 1.344 viên ma túy.",
+                              "Trên 1 tỉ đồng được nộp.", "Kết quả 1.178 lần tuần tra."]
+
+
+def test_abbreviations_initials_and_lowercase_continuations():
+    article = "Đoàn công tác đến TP. Hồ Chí Minh gặp ThS. Lê Văn Hải. Ông Nguyễn V. Bình dự họp. ông ấy nói... rồi về."
+    assert texts(article) == ["Đoàn công tác đến TP. Hồ Chí Minh gặp ThS. Lê Văn Hải.",
+                              "Ông Nguyễn V. Bình dự họp. ông ấy nói... rồi về."]
+
+
+def test_captions_headlines_and_quotes_are_units():
+    article = ("BĐBP Lạng Sơn bắt 2 đối tượng\nĐại tá Đinh Đức Hùng phát biểu tại hội nghị |\n\n"
+               "Ông nói: “Phải làm tốt.” Sau đó đoàn về đồn…\nẢnh: HỒNG ANH")
+    assert texts(article) == ["BĐBP Lạng Sơn bắt 2 đối tượng", "Đại tá Đinh Đức Hùng phát biểu tại hội nghị |",
+                              "Ông nói: “Phải làm tốt.”", "Sau đó đoàn về đồn…", "Ảnh: HỒNG ANH"]
+
+
+def test_offsets_point_into_the_article():
+    article = "  Câu một. Câu hai!\n Câu ba ?"
+    for sentence in split_sentences(article):
+        assert article[sentence.start:sentence.end] == sentence.text
+        assert sentence.text == sentence.text.strip()
+
+
+def test_tokens_keep_formatted_numbers_whole():
+    assert [t.text for t in tokenize("224/1.344 lượt, 0,128kg")] == ["224", "/", "1.344", "lượt", ",", "0,128", "kg"]
+
+
+def test_read_article_normalises_to_nfc(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text(unicodedata.normalize("NFD", "Biên phòng Hà Giang"), encoding="utf-8")
+    text = read_article(path)
+    assert text == unicodedata.normalize("NFC", text) and len(text) == len("Biên phòng Hà Giang")
+
+
+def test_read_article_errors_name_the_file(tmp_path):
+    bad = tmp_path / "latin.txt"
+    bad.write_bytes("Biên phòng".encode("latin-1"))
+    with pytest.raises(InputError, match="latin.txt: not UTF-8"):
+        read_article(bad)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    with pytest.raises(InputError, match="empty.txt: the article is empty"):
+        read_article(empty)
+
+
+def test_vessel_number_suffix_ends_a_sentence_but_title_does_not():
+    article = "Tổ công tác kiểm tra tàu cá KH 96125 TS. Tàu do ông Lê Văn Tư làm thuyền trưởng. Gặp TS. Lê Văn Hải."
+    assert texts(article) == ["Tổ công tác kiểm tra tàu cá KH 96125 TS.", "Tàu do ông Lê Văn Tư làm thuyền trưởng.",
+                              "Gặp TS. Lê Văn Hải."]
