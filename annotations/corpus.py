@@ -93,7 +93,9 @@ def make_split(examples: list[Example], seed: int = 13, test_share: float = 0.18
     """Pick dev and test reports per batch (so every region is in test); seeds stay out of test."""
     by_batch: dict[str, list[str]] = defaultdict(list)
     for example in examples:
-        batch = example.article_id.split("_")[0]
+        # Reports are named BATCH_NNN; seed articles are named NNN_HASH and form one group.
+        prefix = example.article_id.split("_")[0]
+        batch = "seeds" if prefix.isdigit() else prefix
         if example.article_id not in by_batch[batch]:
             by_batch[batch].append(example.article_id)
     rng = random.Random(seed)
@@ -101,7 +103,7 @@ def make_split(examples: list[Example], seed: int = 13, test_share: float = 0.18
     for batch, articles in sorted(by_batch.items()):
         articles = sorted(articles)
         rng.shuffle(articles)
-        if batch.isdigit() or not batch.startswith("b"):  # seed articles are named 000_..., 001_...
+        if batch == "seeds":  # gold seeds: one in dev, the rest train, never test
             dev += articles[:1]
             continue
         n_test = max(1, round(len(articles) * test_share))

@@ -4,7 +4,7 @@ A span is written ``[span text](LABEL)``; everything else is plain article
 text. ``\\[``, ``\\]`` and ``\\\\`` stand for literal brackets and backslash.
 Offsets are computed here, never typed by hand::
 
-    Đồn đã tổ chức [224 buổi](PATROL_COUNT) tuần tra.
+    Đồn đã tổ chức [224 buổi tuần tra](PATROL_COUNT).
 
 ``python -m annotations.markup check FILE...`` parses files, prints every
 problem and the sentences with their spans, and counts spans per label.

@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check Label Studio export files and report every problem")
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE.json")
     validate.set_defaults(run=_validate)
+    from inference.review import add_commands
+    add_commands(commands)
     return parser
 
 

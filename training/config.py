@@ -72,7 +72,7 @@ class TrainingSettings(_Strict):
     batch_size: int = Field(16, ge=1)
     eval_batch_size: int = Field(32, ge=1)
     weight_decay: float = Field(0.01, ge=0)
-    warmup_ratio: float = Field(0.1, ge=0, le=1)
+    warmup_ratio: float = Field(0.1, ge=0, lt=1)
     seed: int = 42
     early_stopping_patience: int | None = Field(3, ge=1)
     max_steps: int | None = Field(None, ge=1, description="stop after this many steps (smoke tests)")

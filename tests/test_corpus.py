@@ -1,0 +1,105 @@
+"""The gold corpus in annotations/: up to date, valid, big enough, split and consistent."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+
+import pytest
+
+from annotations.consistency import report as consistency_report
+from annotations.corpus import CORPUS, SEEDS, SOURCE, SPLIT_FILE, build_batches, corpus_files, load_split
+from annotations.labelstudio import read_file
+from annotations.markup import parse
+from annotations.schema import LABEL_NAMES
+from annotations.text import read_article
+
+MIN_SPANS_PER_LABEL = 150
+MIN_REPORTS = 150          # written reports, seeds not counted
+MIN_SENTENCES = 1800
+MIN_TEST_SENTENCES = 300
+REPORT_SENTENCES = (8, 15)
+# Reports allowed outside REPORT_SENTENCES, with the reason (none at present).
+LENGTH_EXCEPTIONS: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def reads():
+    return {path: read_file(path) for path in corpus_files()}
+
+
+@pytest.fixture(scope="module")
+def examples(reads):
+    return [example for read in reads.values() for example in read.examples]
+
+
+@pytest.fixture(scope="module")
+def seed_ids():
+    return {path.stem for path in (SOURCE / "seeds").glob("*.txt")}
+
+
+def test_corpus_files_are_up_to_date_with_the_sources():
+    batches = build_batches()  # also checks that the seed markup reproduces seeds/
+    assert sorted(f"{name}.json" for name in batches) == sorted(p.name for p in corpus_files())
+    for name, tasks in batches.items():
+        on_disk = json.loads((CORPUS / f"{name}.json").read_text(encoding="utf-8"))
+        assert on_disk == tasks, f"corpus/{name}.json is stale: run `python -m annotations.corpus build`"
+
+
+def test_every_corpus_file_validates(reads):
+    assert reads, "no corpus files"
+    for path, read in reads.items():
+        assert read.problems == [], f"{path}: {read.problems[:5]}"
+        assert read.skipped_unannotated == 0, f"{path}: tasks without a finished annotation"
+
+
+def test_seed_markup_reproduces_the_seed_articles():
+    sources = sorted((SOURCE / "seeds").glob("*.txt"))
+    assert [p.name for p in sources] == sorted(p.name for p in SEEDS.glob("*.txt"))
+    for path in sources:
+        plain, _ = parse(path.read_text(encoding="utf-8"), str(path))
+        assert plain == read_article(SEEDS / path.name), f"{path.name}: text differs from seeds/"
+
+
+def test_every_label_has_enough_spans(examples):
+    counts = Counter(span.label for example in examples for span in example.spans)
+    short = {name: counts[name] for name in LABEL_NAMES if counts[name] < MIN_SPANS_PER_LABEL}
+    assert not short, f"labels under {MIN_SPANS_PER_LABEL} spans: {short}"
+
+
+def test_corpus_size(examples, seed_ids):
+    reports = {e.article_id for e in examples} - seed_ids
+    assert len(reports) >= MIN_REPORTS
+    assert len(examples) >= MIN_SENTENCES
+
+
+def test_report_lengths(examples, seed_ids):
+    sentences = Counter(e.article_id for e in examples if e.article_id not in seed_ids)
+    low, high = REPORT_SENTENCES
+    outside = {a: n for a, n in sentences.items() if not low <= n <= high and a not in LENGTH_EXCEPTIONS}
+    assert not outside, f"reports outside {low}-{high} sentences: {outside}"
+
+
+def test_sentence_indices_are_complete(examples):
+    by_article = defaultdict(list)
+    for example in examples:
+        by_article[example.article_id].append(example.sentence_index)
+    for article, indices in by_article.items():
+        assert sorted(indices) == list(range(len(indices))), article
+
+
+def test_split(examples, seed_ids):
+    assert SPLIT_FILE.exists(), "draw the split with `python -m annotations.corpus split`"
+    split = load_split()
+    articles = {e.article_id for e in examples}
+    assert set(split) <= articles, f"split.yaml names unknown articles: {sorted(set(split) - articles)}"
+    test_articles = {a for a, part in split.items() if part == "test"}
+    assert not test_articles & seed_ids, "a seed article is in the test split"
+    assert sum(e.article_id in test_articles for e in examples) >= MIN_TEST_SENTENCES
+    batches = {a.split("_")[0] for a in articles - seed_ids}
+    assert batches <= {a.split("_")[0] for a in test_articles}, "every batch (region) has test reports"
+
+
+def test_consistency_has_no_unresolved_cases(examples):
+    text, problems = consistency_report(examples)
+    assert not problems, text
