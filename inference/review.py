@@ -351,6 +351,8 @@ def _detail(body: Any) -> str:
 class Server:
     """A Label Studio server reached through the SDK, with retries and one-line errors."""
 
+    task_page = 500  # tasks per page when listing a project
+
     def __init__(self, conn: Connection, httpx_client=None, sleep: Callable[[float], None] = time.sleep):
         import httpx
         from label_studio_sdk import LabelStudio
@@ -443,12 +445,25 @@ class Server:
     def project_titles(self) -> list[str]:
         return [self._plain(p).get("title") for p in self.call("listing projects", lambda: list(self.client.projects.list(page_size=100)))]
 
+    def _all_tasks(self, project_id: int) -> list[dict]:
+        """Every task of a project with its annotations, drafts and predictions, page by page
+        (up to the reported total: the server answers 404 past the last page)."""
+        tasks: list[dict] = []
+        page = 1
+        while True:
+            pager = self.client.tasks.list(project=project_id, fields="all", page=page, page_size=self.task_page)
+            items = [self._plain(t) for t in pager.items or []]
+            tasks += items
+            total = getattr(pager.response, "total", None)
+            if not items or (isinstance(total, int) and len(tasks) >= total):
+                return tasks
+            page += 1
+
     def list_tasks(self, project_id: int) -> list[dict]:
-        return self.call("listing tasks", lambda: [
-            self._plain(t) for t in self.client.tasks.list(project=project_id, fields="all", page_size=500)])
+        return self.call("listing tasks", lambda: self._all_tasks(project_id))
 
     def _keys(self, project_id: int) -> dict[str, ExistingTask]:
-        return index_tasks([self._plain(t) for t in self.client.tasks.list(project=project_id, fields="all", page_size=500)])
+        return index_tasks(self._all_tasks(project_id))
 
     # -- writing
 

@@ -209,7 +209,7 @@ def corrupt(tensors, path: Path, how: str) -> Path:
         return write_e5_file(path, {("l0.zz.w" if k == "l0.q.w" else k): v for k, v in tensors.items()})
     if how == "wrong shape":
         dtype, raw, values = tensors["emb.pos"]
-        return write_e5_file(path, {**tensors, "emb.pos": (dtype, raw[:-4 * H], values[:-H])})
+        return write_e5_file(path, {**tensors, "emb.pos": (dtype, raw[: -4 * H], values[:-H])})
     good = write_e5_file(path, tensors).read_bytes()
     cut = {"truncated header": 30, "truncated pieces": 200, "truncated tensors": len(good) - 100}[how]
     path.write_bytes(good[:cut])
@@ -294,7 +294,7 @@ def varied_texts() -> list[str]:
         "Thời tiết 35°C, độ ẩm 80%, diện tích 2,5 km² rừng phòng hộ được bảo vệ!!!",
         "Nghị quyết số 33-NQ/TW ngày 28/9/2018 của Bộ Chính trị về Chiến lược bảo vệ biên giới",
         "Ủy ban nhân dân xã Nậm Pồ, huyện Mường Nhé, tỉnh Điện Biên; người Mông, Dao, Hà Nhì.",
-        "anh ấy nói: \"không biết\" ... rồi bỏ đi ;) 😀 👍",
+        'anh ấy nói: "không biết" ... rồi bỏ đi ;) 😀 👍',
         "Tổng cộng: hai mươi ba vụ, một trăm linh năm đối tượng, ba nghìn tỷ đồng",
         "Ｎăm ２０２４ – fullwidth digits and ｌetters",
         "Đ/c Thượng tá Nguyễn Văn A, Đồn trưởng Đồn BP Cửa khẩu Quốc tế Móng Cái.",

