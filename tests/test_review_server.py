@@ -137,7 +137,11 @@ def _retitle(model_dir: Path, version: str) -> None:
 
 
 @pytest.mark.server
-def test_review_round_trip(label_studio_process, tiny_model, seed_corpus, label_studio, client, env, tmp_path, capsys):
+def test_review_round_trip(label_studio_process, tiny_model, seed_corpus, label_studio, client, env, tmp_path, capsys,
+                           monkeypatch):
+    from inference.review import Server
+
+    monkeypatch.setattr(Server, "task_page", 7)  # list projects page by page
     title = "bienphong-review-test"
     push = ["ls", "push", "--model", str(tiny_model), str(SEEDS), "--limit", "15", "--project", title, "--quiet"]
 
