@@ -53,8 +53,9 @@ def _where(source: str, task: Any, index: int) -> str:
     return f"{source}: task {task_id}"
 
 
-def _chosen_annotation(task: dict) -> dict | None:
-    annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+def chosen_annotation(task: dict) -> dict | None:
+    """The annotation that counts: not cancelled, most recently updated (see the module docstring)."""
+    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
     if not annotations:
         return None
     return max(annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0))
@@ -73,7 +74,7 @@ def check_task(task: Any, where: str, problems: list[str]) -> Example | None:
     if unicodedata.normalize("NFC", text) != text:
         problems.append(f"{where}: data.text is not NFC; normalise before annotating (offsets would shift)")
         return None
-    annotation = _chosen_annotation(task)
+    annotation = chosen_annotation(task)
     if annotation is None:
         return None
     spans: list[Span] = []
@@ -187,7 +188,3 @@ def gold_task(task_id: int, example: Example) -> dict:
         "annotations": [{"id": task_id, "was_cancelled": False, "result": span_results(example.text, example.spans)}],
     }
 
-
-def raise_on_problems(report: ReadReport) -> None:
-    if report.problems:
-        raise InputError("\n".join(report.problems))

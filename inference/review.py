@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from annotations.labelstudio import check_task, chosen_annotation
 from annotations.schema import LABEL_NAMES, labeling_config_xml
 from annotations.spans import Span
 from annotations.text import InputError
@@ -113,15 +114,6 @@ def compare_spans(predicted: list[Span], reviewed: list[Span]) -> SpanDiff:
             diff.resized += 1
     diff.deleted = len(unmatched)
     return diff
-
-
-def chosen_annotation(task: dict) -> dict | None:
-    """The annotation that counts, by the policy of ``annotations.labelstudio``:
-    not cancelled, most recently updated."""
-    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
-    if not annotations:
-        return None
-    return max(annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0))
 
 
 def baseline_prediction(task: dict, annotation: dict) -> dict | None:
@@ -268,14 +260,12 @@ def pulled_tasks(exported: Any) -> tuple[list[dict], int]:
         if task.get("id") in kept:
             continue
         kept[task.get("id")] = task
-    order = sorted(kept, key=lambda i: (not isinstance(i, int), i if isinstance(i, int) else 0, str(i)))
+    order = sorted(kept, key=lambda i: (0, i, "") if isinstance(i, int) else (1, 0, str(i)))
     return [kept[i] for i in order], dropped
 
 
 def check_pulled(tasks: list[dict], source: str) -> list[str]:
     """Every problem ``bienphong validate`` would report for these tasks."""
-    from annotations.labelstudio import check_task
-
     problems: list[str] = []
     for index, task in enumerate(tasks):
         check_task(task, f"{source}: task {task.get('id', f'#{index}')}", problems)
@@ -378,7 +368,7 @@ class Server:
             return error.status_code is not None and (error.status_code >= 500 or error.status_code in (408, 429))
         return isinstance(error, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError))
 
-    def _error(self, what: str, error: BaseException, tries: int = 1) -> InputError:
+    def _error(self, what: str, error: BaseException, tries: int = 1, missing: str | None = None) -> InputError:
         url = self.conn.url
         attempts = f" after {tries} tries" if tries > 1 else ""
         if isinstance(error, self._api_error):
@@ -386,8 +376,10 @@ class Server:
             if status in (401, 403):
                 message = (f"Label Studio at {url} refused the API key (HTTP {status}: {detail}); set {KEY_ENV}"
                            " (or --api-key) to the token under Account & Settings -> Access Token")
-            elif status is None:
+            elif status is None or status < 400:
                 message = f"{what}: unexpected answer from {url} ({detail}); is this a Label Studio server?"
+            elif status == 404 and missing:
+                message = missing
             else:
                 message = f"{what}: Label Studio at {url} answered HTTP {status}{attempts}: {detail}"
         elif isinstance(error, (self._httpx.ConnectError, self._httpx.ConnectTimeout)):
@@ -399,11 +391,13 @@ class Server:
             message = f"{what}: {type(error).__name__}: {error}"
         return InputError(self.conn.redact(message))
 
-    def call(self, what: str, action: Callable[[], Any], recheck: Callable[[], Any] | None = None) -> Any:
+    def call(self, what: str, action: Callable[[], Any], recheck: Callable[[], Any] | None = None,
+             missing: str | None = None) -> Any:
         """Run ``action``; retry transient failures with exponential backoff.
 
         Before a retry, ``recheck`` (if given) looks whether the failed attempt took
-        effect after all; a result other than ``None`` is returned instead of retrying."""
+        effect after all; a result other than ``None`` is returned instead of retrying.
+        ``missing`` is the message for an HTTP 404."""
         tries = self.conn.tries
         for attempt in range(tries):
             if attempt:
@@ -416,7 +410,7 @@ class Server:
                 return action()
             except (self._api_error, self._httpx.HTTPError) as error:
                 if not self._transient(error) or attempt == tries - 1:
-                    raise self._error(what, error, attempt + 1) from None
+                    raise self._error(what, error, attempt + 1, missing) from None
 
     # -- reading
 
@@ -426,7 +420,8 @@ class Server:
 
     def check(self) -> dict:
         """Fails clearly when the server is unreachable or refuses the key."""
-        return self._plain(self.call("checking the API key", lambda: self.client.users.whoami()))
+        return self._plain(self.call("checking the API key", lambda: self.client.users.whoami(), missing=(
+            f"no Label Studio API at {self.conn.url} (HTTP 404 for /api/current-user/whoami); check {URL_ENV} / --url")))
 
     def find_project(self, title: str) -> dict | None:
         def find():

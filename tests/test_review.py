@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import httpx
 import pytest
@@ -372,3 +371,31 @@ def test_commands_need_a_key_and_a_url(monkeypatch, tmp_path, capsys):
     assert main(["ls", "pull", "--output", str(tmp_path / "x.json"), "--api-key", KEY, "--url", "localhost:8080"]) == 2
     error = capsys.readouterr().err
     assert "must start with http://" in error and KEY not in error
+
+
+def test_something_else_at_the_url_is_named():
+    server, _ = server_for(FakeServer({}))  # 404 for everything
+    with pytest.raises(InputError, match=r"no Label Studio API at http://ls.test \(HTTP 404"):
+        server.check()
+
+    def html(request):
+        return httpx.Response(200, text="<html>a router login page</html>")
+
+    server, _ = server_for(FakeServer({WHOAMI: [html]}))
+    with pytest.raises(InputError, match="unexpected answer from http://ls.test .*is this a Label Studio server"):
+        server.check()
+
+
+def test_flags_override_the_environment(monkeypatch):
+    from argparse import Namespace
+
+    from inference.review import connection
+
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://env.test:8080/")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "env-key-123")
+    args = Namespace(url=None, api_key=None, tries=2, backoff=0.1)
+    conn = connection(args)
+    assert (conn.url, conn.api_key, conn.tries, conn.backoff) == ("http://env.test:8080", "env-key-123", 2, 0.1)
+    assert "env-key-123" not in repr(conn)
+    conn = connection(Namespace(url="https://flag.test", api_key="flag-key-456", tries=4, backoff=1.0))
+    assert (conn.url, conn.api_key) == ("https://flag.test", "flag-key-456")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from annotations.labelstudio import read_file
-from annotations.schema import LABEL_NAMES, labeling_config_xml
+from annotations.schema import labeling_config_xml
 from tests.conftest import write_seed_corpus
 from inference.cli import main
 
@@ -148,7 +148,7 @@ def test_review_round_trip(label_studio_process, tiny_model, seed_corpus, label_
     # 1. first push: a new project with the schema's config and 15 tasks, least confident first
     assert main(push) == 0
     out = capsys.readouterr().out
-    assert "created" in out and "15 tasks created, 0 skipped" in out
+    assert "created" in out and "15 tasks created, 0 skipped" in out and TOKEN not in out
     project = _project(client, title)
     assert project["label_config"].strip() == labeling_config_xml().strip()
     tasks = _tasks(client, project["id"])
@@ -220,6 +220,7 @@ def test_review_round_trip(label_studio_process, tiny_model, seed_corpus, label_
     out = capsys.readouterr().out
     kept = len(prediction["result"]) - 2 + accepted_spans
     assert f"3 annotated tasks from project {title!r}" in out
+    assert TOKEN not in out and TOKEN not in output.read_text(encoding="utf-8")
     assert f"{kept} kept, 1 changed (1 relabelled, 0 resized), 1 added; 1 predicted spans deleted" in out
     report = read_file(output)
     assert report.problems == [] and report.skipped_unannotated == 0

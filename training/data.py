@@ -7,6 +7,7 @@ from collections import Counter
 from datasets import Dataset
 
 from annotations.bio import spans_to_tags
+from annotations.corpus import load_split
 from annotations.labelstudio import Example, read_examples
 from annotations.segmentation import Segmenter, Word, split_words_at
 from annotations.text import InputError
@@ -24,8 +25,6 @@ def gold_words(example: Example, segmenter: Segmenter) -> list[Word]:
 
 def load_splits(config: TrainConfig) -> dict[str, list[Example]]:
     """Gold examples per split, following the fixed split file (unlisted articles are train)."""
-    from annotations.corpus import load_split
-
     examples = read_examples(config.data_files())
     assignment = load_split(config.path(config.data.split))
     known = {example.article_id for example in examples}
