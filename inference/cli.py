@@ -58,13 +58,9 @@ def _evaluate(args) -> int:
 
 
 def _tagged(args):
-    from inference.articles import read_inputs
-    from inference.extract import tag_articles
-    from training.tagger import Tagger
+    from inference.extract import tag_inputs
 
-    articles = read_inputs(args.inputs)
-    tagger = Tagger.load(args.model, batch_size=args.batch_size)
-    return tagger, tag_articles(tagger, articles, progress=not args.quiet)
+    return tag_inputs(args.model, args.inputs, args.batch_size, progress=not args.quiet)
 
 
 def _extract(args) -> int:

@@ -33,6 +33,16 @@ def tag_articles(tagger: Tagger, articles: list[Article], progress: bool = True)
     return results
 
 
+def tag_inputs(model: Path, inputs: list[str], batch_size: int = 32,
+               progress: bool = True) -> tuple[Tagger, list[TaggedArticle]]:
+    """Read INPUTs (files, folders, .jsonl) and tag them with the model in ``model``."""
+    from inference.articles import read_inputs
+
+    articles = read_inputs(inputs)  # read first: bad input fails before the model loads
+    tagger = Tagger.load(model, batch_size=batch_size)
+    return tagger, tag_articles(tagger, articles, progress=progress)
+
+
 def write_events(tagged: list[TaggedArticle], output: Path, model_version: str) -> int:
     count = 0
     with atomic_open(output) as stream:

@@ -597,14 +597,14 @@ def push_tasks(server: Server, title: str, project: dict | None, existing: list[
 
 
 def _push(args) -> int:
-    from inference.cli import _tagged
+    from inference.extract import tag_inputs
     from inference.tasks import review_tasks
 
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1")
     server = Server(connection(args))
     project, existing = prepare_push(server, args.project)
-    tagger, tagged = _tagged(args)
+    tagger, tagged = tag_inputs(args.model, args.inputs, args.batch_size, progress=not args.quiet)
     tasks = review_tasks(tagged, tagger.model_version, args.limit)
     result = push_tasks(server, args.project, project, existing, tasks, tagger.model_version, progress=not args.quiet)
     state = "created" if result.project_created else ("labeling config updated" if result.config_updated else "existing")

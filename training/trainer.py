@@ -121,6 +121,8 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
         report_to=[],
         use_cpu=not _cuda_available(),
         dataloader_num_workers=0,
+        # Batches of similar-length windows waste little compute on padding (most sentences are short).
+        train_sampling_strategy="group_by_length",
     )
     callbacks: list[TrainerCallback] = [_LogToFile(log_path)]
     if settings.early_stopping_patience:
