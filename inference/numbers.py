@@ -19,9 +19,15 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # unit word -> (kind, factor to the base unit)
 WEIGHTS = {"kg": 1000.0, "kilogam": 1000.0, "ki-lô-gam": 1000.0, "g": 1.0, "gam": 1.0, "gram": 1.0, "gr": 1.0,
            "tấn": 1_000_000.0, "tạ": 100_000.0, "yến": 10_000.0, "mg": 0.001, "lạng": 100.0}
-# Measure words and counted nouns of more than one syllable, kept whole as the unit.
-MULTIWORD_UNITS = ("đối tượng", "công dân", "trường hợp", "chuyên án", "vụ án",
-                   "nhân dân tệ", "ki-lô-gam", "người nước ngoài")
+# Measure words (classifiers, units, counted nouns of people and cases). A span whose
+# first word after the number is not one of these has no unit: "8 xe máy" counts "xe máy".
+MEASURE_WORDS = frozenset({
+    "lần", "lượt", "buổi", "ca", "tổ", "chuyến", "giờ", "phút", "vụ", "người", "bị can", "công dân",
+    "đối tượng", "trường hợp", "vụ án", "chuyên án", "bánh", "tép", "gói", "viên", "kg", "g", "gam", "gram",
+    "gr", "mg", "tấn", "tạ", "yến", "lạng", "lít", "m3", "mét", "km", "khẩu", "chiếc", "cái", "con", "bao",
+    "cây", "hộp", "thùng", "kiện", "tấm", "quả", "bộ", "đôi", "cặp", "điếu", "cá thể", "can",
+    "đồng", "usd", "vnđ", "vnd", "tệ", "nhân dân tệ", "kíp", "bạt", "riel",
+})
 CURRENCIES = {"đồng": "VND", "vnđ": "VND", "vnd": "VND", "usd": "USD", "đô": "USD", "đô-la": "USD",
               "nhân dân tệ": "CNY", "tệ": "CNY", "kíp": "LAK", "bạt": "THB", "riel": "KHR"}
 
@@ -108,10 +114,11 @@ def parse_quantity(text: str) -> dict:
     result["value"] = _as_number(value)
     if rest:
         lowered = rest.lower()
-        unit = next((u for u in MULTIWORD_UNITS if lowered == u or lowered.startswith(u + " ")), None)
-        unit = unit or lowered.split(" ", 1)[0]
+        # Longest measure word first: "nhân dân tệ" before "tệ", "vụ án" before "vụ".
+        unit = next((u for u in sorted(MEASURE_WORDS, key=len, reverse=True)
+                     if lowered == u or lowered.startswith(u + " ")), None)
         result["unit"] = unit
-        noun = rest[len(unit):].strip()
+        noun = rest[len(unit):].strip() if unit else rest
         if noun:
             result["noun"] = noun
     return result

@@ -1,6 +1,7 @@
 """End to end through the command line: train a tiny model, evaluate, extract, tasks; bad input."""
 
 import json
+import os
 
 import pytest
 from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -36,6 +37,9 @@ def test_evaluate_extract_and_tasks(tiny_model, seed_corpus, tmp_path, capsys):
     events = tmp_path / "events.jsonl"
     assert main(["extract", "--model", str(tiny_model), str(SEEDS), "--output", str(events), "--quiet"]) == 0
     lines = events.read_text(encoding="utf-8").splitlines()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert events.stat().st_mode & 0o777 == 0o666 & ~umask, "outputs are not private temporary files"
     assert f"{len(lines)} events from 5 articles (63 sentences)" in capsys.readouterr().out
     for line in lines:
         event = json.loads(line)

@@ -32,6 +32,11 @@ def test_quantities_keep_qualifier_unit_and_noun():
     assert parse_quantity("hai mươi lượt")["value"] == 20
     assert parse_quantity("224") == {"text": "224", "value": 224, "unit": None}
     assert parse_quantity("hàng chục vụ")["value"] is None
+    # No measure word: the counted noun stays whole and there is no unit.
+    assert parse_quantity("7 điện thoại di động") == {"text": "7 điện thoại di động", "value": 7, "unit": None,
+                                                      "noun": "điện thoại di động"}
+    assert parse_quantity("274 khẩu súng tự chế")["unit"] == "khẩu"
+    assert parse_quantity("25.000 Nhân dân tệ")["unit"] == "nhân dân tệ"
 
 
 def test_weights_in_grams_and_money_in_dong():
