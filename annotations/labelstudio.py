@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotations.schema import LABEL_NAMES
+from annotations.schema import CONTROL_NAME, LABEL_NAMES, OBJECT_NAME
 from annotations.spans import Span, overlapping_pairs
 from annotations.text import InputError
 
@@ -48,7 +48,8 @@ class ReadReport:
     skipped_unannotated: int = 0
 
 
-def _where(source: str, task: Any, index: int) -> str:
+def task_location(source: str, task: Any, index: int) -> str:
+    """How problems name a task: the file (or server) and the task id, else its position."""
     task_id = task.get("id", f"#{index}") if isinstance(task, dict) else f"#{index}"
     return f"{source}: task {task_id}"
 
@@ -134,7 +135,7 @@ def read_file(path: str | Path) -> ReadReport:
         report.problems.append(f"{path}: expected a JSON list of tasks, found {type(tasks).__name__}")
         return report
     for index, task in enumerate(tasks):
-        where = _where(str(path), task, index)
+        where = task_location(str(path), task, index)
         before = len(report.problems)
         example = check_task(task, where, report.problems)
         if example is None:
@@ -169,8 +170,8 @@ def span_results(text: str, spans: list[Span], prefix: str = "s") -> list[dict]:
     for number, span in enumerate(spans):
         item: dict[str, Any] = {
             "id": f"{prefix}{number}",
-            "from_name": "label",
-            "to_name": "text",
+            "from_name": CONTROL_NAME,
+            "to_name": OBJECT_NAME,
             "type": "labels",
             "value": {"start": span.start, "end": span.end, "text": text[span.start:span.end], "labels": [span.label]},
         }

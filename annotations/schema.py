@@ -38,6 +38,9 @@ LABELS: tuple[SlotType, ...] = (
 
 LABEL_NAMES: tuple[str, ...] = tuple(slot.name for slot in LABELS)
 
+# Names of the Labels control and the Text object: results carry them as from_name / to_name.
+CONTROL_NAME, OBJECT_NAME = "label", "text"
+
 
 def bio_tags() -> list[str]:
     """The tag set of the token classifier, in a fixed order: O, then B-/I- per label."""
@@ -49,13 +52,13 @@ def bio_tags() -> list[str]:
 
 def labeling_config_xml() -> str:
     """The Label Studio labeling config: one ``Labels`` control over one ``Text`` object."""
-    lines = ["<View>", '  <Labels name="label" toName="text">']
+    lines = ["<View>", f'  <Labels name="{CONTROL_NAME}" toName="{OBJECT_NAME}">']
     for slot in LABELS:
         lines.append(
             f"    <Label value={quoteattr(slot.name)} hotkey={quoteattr(slot.hotkey)}"
             f" background={quoteattr(slot.colour)} hint={quoteattr(slot.description)}/>"
         )
-    lines += ["  </Labels>", '  <Text name="text" value="$text"/>', "</View>", ""]
+    lines += ["  </Labels>", f'  <Text name="{OBJECT_NAME}" value="$text"/>', "</View>", ""]
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ _DIGITS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "
 _SCALES = {"nghìn": 1_000, "ngàn": 1_000, "triệu": 1_000_000, "tỉ": 1_000_000_000, "tỷ": 1_000_000_000}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
-# unit word -> (kind, factor to the base unit)
+# weight unit -> grams
 WEIGHTS = {"kg": 1000.0, "kilogam": 1000.0, "ki-lô-gam": 1000.0, "g": 1.0, "gam": 1.0, "gram": 1.0, "gr": 1.0,
            "tấn": 1_000_000.0, "tạ": 100_000.0, "yến": 10_000.0, "mg": 0.001, "lạng": 100.0}
 # Measure words (classifiers, units, counted nouns of people and cases). A span whose
@@ -28,6 +28,8 @@ MEASURE_WORDS = frozenset({
     "cây", "hộp", "thùng", "kiện", "tấm", "quả", "bộ", "đôi", "cặp", "điếu", "cá thể", "can",
     "đồng", "usd", "vnđ", "vnd", "tệ", "nhân dân tệ", "kíp", "bạt", "riel",
 })
+# Longest first, so "nhân dân tệ" wins over "tệ" and "vụ án" over "vụ".
+_MEASURE_WORDS_LONGEST_FIRST = tuple(sorted(MEASURE_WORDS, key=len, reverse=True))
 CURRENCIES = {"đồng": "VND", "vnđ": "VND", "vnd": "VND", "usd": "USD", "đô": "USD", "đô-la": "USD",
               "nhân dân tệ": "CNY", "tệ": "CNY", "kíp": "LAK", "bạt": "THB", "riel": "KHR"}
 
@@ -114,9 +116,7 @@ def parse_quantity(text: str) -> dict:
     result["value"] = _as_number(value)
     if rest:
         lowered = rest.lower()
-        # Longest measure word first: "nhân dân tệ" before "tệ", "vụ án" before "vụ".
-        unit = next((u for u in sorted(MEASURE_WORDS, key=len, reverse=True)
-                     if lowered == u or lowered.startswith(u + " ")), None)
+        unit = next((u for u in _MEASURE_WORDS_LONGEST_FIRST if lowered == u or lowered.startswith(u + " ")), None)
         result["unit"] = unit
         noun = rest[len(unit):].strip() if unit else rest
         if noun:

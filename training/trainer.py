@@ -91,8 +91,8 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
     segmenter = get_segmenter(config.text.segmenter)
     train_words = [w.text for example in splits["train"] for w in gold_words(example, segmenter)]
     all_texts = [example.text for examples in splits.values() for example in examples]
-    model, tokenizer, max_length = modeling.build(config, train_words, all_texts)
-    make = lambda examples: features(examples, segmenter, tokenizer, max_length,  # noqa: E731
+    model, tokenizer = modeling.build(config, train_words, all_texts)
+    make = lambda examples: features(examples, segmenter, tokenizer, config.text.max_length,  # noqa: E731
                                      config.text.stride, model.config.label2id)
     train_set, dev_set = make(splits["train"]), make(splits["dev"])
     logger.info("windows: train %d, dev %d", len(train_set), len(dev_set))
@@ -143,7 +143,8 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
     train_seconds = time.time() - started
 
     version = f"{config.run_name}@{time.strftime('%Y-%m-%dT%H:%M:%S')}"
-    modeling.save(model, tokenizer, run_dir, config.text.segmenter, max_length, config.text.stride, version)
+    modeling.save(model, tokenizer, run_dir, config.text.segmenter, config.text.max_length, config.text.stride,
+                  version)
     tagger = Tagger.load(run_dir, batch_size=settings.eval_batch_size)
     metrics = {
         "model_version": version,
