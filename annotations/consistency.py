@@ -34,6 +34,8 @@ from pathlib import Path
 import yaml
 
 from annotations.labelstudio import Example
+from annotations.schema import QUALIFIERS, QUANTITY_LABELS, labels_of
+from annotations.text import Token, tokenize
 
 ALLOW_FILE = Path(__file__).resolve().parent / "consistency.yaml"
 DECISIONS_FILE = Path(__file__).resolve().parent / "DECISIONS.md"
@@ -41,34 +43,19 @@ DECISIONS_FILE = Path(__file__).resolve().parent / "DECISIONS.md"
 KINDS = ("label", "missed", "boundary")
 
 # Labels whose spans are numeral + unit (+ counted noun): compared by template.
-COUNT_LABELS = frozenset({
-    "PATROL_COUNT", "PERSONNEL_COUNT", "CASE_COUNT", "SUSPECT_COUNT", "DRUG_AMOUNT",
-    "SEIZED_ITEM", "PROPAGANDA_COUNT", "AUDIENCE_COUNT", "MONEY",
-})
+COUNT_LABELS = frozenset(QUANTITY_LABELS)
 # Labels compared by their exact tokens wherever they occur.
-NAME_LABELS = frozenset({"OFFICIAL_NAME", "ORGANIZATION", "LOCATION", "DRUG_TYPE", "TIME"})
+NAME_LABELS = frozenset(labels_of("person") + labels_of("organization") + labels_of("place") + labels_of("drug")
+                        + labels_of("time"))
 
-APPROX = frozenset({"trên", "gần", "hơn", "khoảng", "tới", "Trên", "Gần", "Hơn", "Khoảng"})
+APPROX = frozenset(word for qualifier in QUALIFIERS for word in (qualifier, qualifier.capitalize()))
 NUMBER_WORDS = frozenset(
     "một hai ba bốn tư năm sáu bảy tám chín mười mươi mốt lăm trăm nghìn ngàn triệu tỷ tỉ linh lẻ".split()
 )
 NUMERAL = "<N>"
 
-# Tokens: numbers (1.344, 0,128), words (letters only, H'Mông), single other characters.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|\S")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _DECISION = re.compile(r"\bD(\d+)\b")
-
-
-@dataclass
-class Token:
-    text: str
-    start: int
-    end: int
-
-
-def tokenize(text: str) -> list[Token]:
-    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
 def _is_number(token: str) -> bool:
@@ -405,6 +392,9 @@ def report(examples: list[Example], allow_path: Path = ALLOW_FILE) -> tuple[str,
         lines.append("\nAllow-list entries that match nothing any more (remove them):")
         for entry in unused:
             lines.append(f"  {entry.kind}: {entry.string or entry.pattern.pattern!r} — {entry.reason}")
+        # A stale entry would silently allow a future real inconsistency of the same string.
+        problems = problems + [Case("stale allow-list entry", entry.string or entry.pattern.pattern, ())
+                               for entry in unused]
     if file_problems:
         lines.append("\nProblems in the allow-list itself:")
         lines += [f"  {p}" for p in file_problems]

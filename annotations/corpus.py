@@ -5,10 +5,13 @@
     python -m annotations.corpus split        # write split.yaml (only when it does not exist)
     python -m annotations.corpus stats        # counts per label and split, sentence lengths
     python -m annotations.corpus consistency  # surface strings labelled inconsistently
+    python -m annotations.corpus stats --ood  # the same for the out-of-style test set (ood/)
 
 Source reports live in ``source/BATCH/ARTICLE_ID.txt`` in the inline markup of
 ``annotations.markup``; each report becomes one task per sentence in
 ``corpus/BATCH.json``. ``source/seeds/`` must reproduce ``seeds/`` exactly.
+The out-of-style test set lives apart in ``ood/source/`` -> ``ood/corpus/``
+(written by other writers, never trained on) and is built the same way.
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ from annotations.io import atomic_open, write_json
 from annotations.labelstudio import Example, gold_task, read_examples
 from annotations.markup import parse
 from annotations.schema import LABEL_NAMES
-from annotations.text import InputError, read_article, split_sentences
+from annotations.text import InputError, normalize, read_article, split_sentences
 
 ANNOTATIONS = Path(__file__).resolve().parent
 ROOT = ANNOTATIONS.parent
 SOURCE = ANNOTATIONS / "source"
 CORPUS = ANNOTATIONS / "corpus"
 SPLIT_FILE = ANNOTATIONS / "split.yaml"
+OOD = ANNOTATIONS / "ood"
+# (markup sources, generated Label Studio files) of the training corpus and of the out-of-style test set
+TREES = {"corpus": (SOURCE, CORPUS), "ood": (OOD / "source", OOD / "corpus")}
 SEEDS = ROOT / "seeds"
 SPLITS = ("train", "dev", "test")
 
@@ -57,10 +63,11 @@ def article_examples(markup_path: Path) -> list[Example]:
     return examples
 
 
-def build_batches() -> dict[str, list[dict]]:
+def build_batches(source: Path = SOURCE) -> dict[str, list[dict]]:
     """Tasks per batch, computed from the markup sources."""
     batches = {}
-    for folder in sorted(p for p in SOURCE.iterdir() if p.is_dir()):
+    folders = sorted(p for p in source.iterdir() if p.is_dir()) if source.is_dir() else []
+    for folder in folders:
         tasks = []
         for path in sorted(folder.glob("*.txt")):
             if folder.name == "seeds":
@@ -73,19 +80,40 @@ def build_batches() -> dict[str, list[dict]]:
     return batches
 
 
-def corpus_files() -> list[Path]:
-    return sorted(CORPUS.glob("*.json"))
+def corpus_files(tree: str = "corpus") -> list[Path]:
+    return sorted(TREES[tree][1].glob("*.json"))
 
 
 def load_split(path: Path = SPLIT_FILE) -> dict[str, str]:
-    """article id -> split. ``split.yaml`` lists dev and test articles; all others are train."""
-    listed = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """article id -> split. ``split.yaml`` lists dev and test articles; all others are train.
+
+    Only the keys ``dev`` and ``test`` are allowed: a typo (``tset:``) would silently
+    turn the test articles into training data."""
+    try:
+        listed = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise InputError(f"{path}: split file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a split file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 (byte {error.start})") from None
+    except yaml.YAMLError as error:
+        raise InputError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(listed, dict):
+        raise InputError(f"{path}: expected a mapping with the keys dev and test")
+    unknown = sorted(str(key) for key in listed if key not in ("dev", "test"))
+    if unknown:
+        raise InputError(f"{path}: unknown key(s) {unknown}; a split file has only 'dev' and 'test'")
     assignment = {}
     for split in ("dev", "test"):
-        for article in listed.get(split) or []:
+        articles = listed.get(split) or []
+        if not isinstance(articles, list) or not all(isinstance(a, (str, int)) for a in articles):
+            raise InputError(f"{path}: '{split}' must be a list of article ids")
+        for article in articles:
+            article = normalize(str(article))
             if article in assignment:
                 raise InputError(f"{path}: article {article} is listed in both {assignment[article]} and {split}")
-            assignment[str(article)] = split
+            assignment[article] = split
     return assignment
 
 
@@ -150,17 +178,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m annotations.corpus", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["build", "check", "split", "stats", "consistency"])
+    parser.add_argument("--ood", action="store_true", help="stats/consistency of the out-of-style test set")
     args = parser.parse_args(argv)
     try:
         if args.command in ("build", "check"):
-            batches = build_batches()
-            stale = []
-            for name, tasks in batches.items():
-                target = CORPUS / f"{name}.json"
-                if args.command == "build":
-                    write_json(target, tasks)
-                elif not target.exists() or json.loads(target.read_text(encoding="utf-8")) != tasks:
-                    stale.append(str(target))
+            stale, batches = [], {}
+            for source, corpus in TREES.values():
+                built = build_batches(source)
+                batches.update({f"{corpus.name}/{name}": tasks for name, tasks in built.items()})
+                for name, tasks in built.items():
+                    target = corpus / f"{name}.json"
+                    if args.command == "build":
+                        write_json(target, tasks)
+                    elif not target.exists() or json.loads(target.read_text(encoding="utf-8")) != tasks:
+                        stale.append(str(target))
             if stale:
                 print("out of date with annotations/source (run `python -m annotations.corpus build`):\n  "
                       + "\n  ".join(stale))
@@ -168,7 +199,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{sum(len(t) for t in batches.values())} sentences in {len(batches)} files"
                   + (" written" if args.command == "build" else " up to date"))
             return 0
-        examples = read_examples(corpus_files())
+        examples = read_examples(corpus_files("ood" if args.ood else "corpus"))
+        if args.ood and args.command in ("stats", "consistency"):
+            if args.command == "stats":
+                print(stats(examples, {}))
+                return 0
+            from annotations.consistency import report
+
+            text, problems = report(examples, OOD / "consistency.yaml")
+            print(text)
+            return 1 if problems else 0
         if args.command == "split":
             if SPLIT_FILE.exists():
                 print(f"{SPLIT_FILE} exists; the split is fixed. Delete it deliberately to draw a new one.")

@@ -1,9 +1,13 @@
-"""Atomic output files: written to a temporary file beside the target, then renamed."""
+"""Atomic outputs: a file or directory is built beside its target, then renamed into place.
+
+Standard library only, so that any module can use it.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,13 +24,51 @@ def atomic_open(path: str | Path) -> Iterator[IO[str]]:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             yield stream
         # mkstemp makes private (0600) files; give the output the usual permissions instead.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_directory(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary directory beside ``target`` that replaces it once the block succeeds.
+
+    If the block fails, neither ``target`` (when new) nor the temporary directory remains;
+    an existing ``target`` is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+        _apply_umask(tmp)
+        if target.exists():
+            # rename cannot replace a non-empty directory: move the old one aside first.
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.replace(target, old / target.name)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    umask = os.umask(0)  # the only way to read it is to set it
+    os.umask(umask)
+    return umask
+
+
+def _apply_umask(directory: Path) -> None:
+    """Give the directory and everything in it the usual permissions (mkdtemp makes them private)."""
+    umask = _umask()
+    os.chmod(directory, 0o777 & ~umask)
+    for path in directory.rglob("*"):
+        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def write_json(path: str | Path, value: Any) -> None:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from annotations.errors import BienphongError
 from annotations.text import Token, tokenize
 
 
@@ -92,7 +93,7 @@ def get_segmenter(name: str) -> Segmenter:
     try:
         return SEGMENTERS[name]
     except KeyError:
-        raise ValueError(f"unknown segmenter {name!r}; choose one of {sorted(SEGMENTERS)}") from None
+        raise BienphongError(f"unknown segmenter {name!r}; choose one of {sorted(SEGMENTERS)}") from None
 
 
 def split_words_at(sentence: str, words: list[Word], boundaries: Iterable[int]) -> list[Word]:

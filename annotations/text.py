@@ -12,9 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class InputError(ValueError):
-    """Bad input from a user: the message names the file, task or line."""
+from annotations.errors import InputError
 
 
 def normalize(text: str) -> str:
@@ -114,9 +112,10 @@ class Token:
     text: str
 
 
-# Formatted numbers stay whole (1.344, 0,128, 24.11, 2020-11 is split at the dash);
-# runs of letters and digits are one token; any other character is its own token.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+|[^\w\s]", re.UNICODE)
+# Formatted numbers stay whole (1.344, 0,128, 24.11; 2020-11 is split at the dash); a run of
+# letters is one syllable (H'Mông too), so digits and letters part (0,128kg -> 0,128 | kg);
+# any other character is its own token.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|\S")
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:

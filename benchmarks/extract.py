@@ -16,7 +16,7 @@ from annotations.markup import parse
 from inference.articles import Article, read_inputs
 from inference.extract import tag_articles
 from inference.events import article_events
-from training.tagger import Tagger
+from inference.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from training.phobert import build_fast_tokenizer  # noqa: E402
+from inference.phobert import build_fast_tokenizer  # noqa: E402
 
 
 def corpus_sentences() -> list[str]:

@@ -5,6 +5,11 @@
     bienphong extract  --model DIR INPUT... --output events.jsonl
     bienphong tasks    --model DIR INPUT... --output tasks.json
     bienphong validate FILE.json...
+    bienphong ls push  --model DIR INPUT... [--project NAME]   (a Label Studio server)
+    bienphong ls pull  [--project NAME] --output FILE.json
+
+Every command reads its input, checks it and fails with one line and exit code 2
+on anything a user can fix (``BienphongError``); nothing imports this module.
 """
 
 from __future__ import annotations
@@ -15,7 +20,32 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from annotations.text import InputError
+from annotations.errors import BienphongError
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def check_output(output: Path, inputs: list) -> None:
+    """Refuse an output path that would destroy data: an input itself, or something that is not a plain file."""
+    if str(output).strip() == "":
+        raise BienphongError("--output is empty")
+    target = output.resolve()
+    for item in map(Path, inputs):
+        if item.exists() and item.resolve() == target:
+            raise BienphongError(f"--output {output} is also an input; it would be overwritten")
+    if output.exists() and not output.is_file():
+        raise BienphongError(f"--output {output} exists and is not a plain file (a folder or a device)")
+    if output.parent.exists() and not output.parent.is_dir():
+        raise BienphongError(f"--output {output}: {output.parent} is not a folder")
+
 
 INPUT_HELP = "a .txt article, a folder of .txt articles, or a .jsonl file of {\"id\", \"text\"} objects"
 
@@ -37,11 +67,13 @@ def _train(args) -> int:
 def _evaluate(args) -> int:
     from annotations.io import write_json
     from annotations.labelstudio import read_examples
-    from training.evaluation import evaluate
-    from training.tagger import Tagger
+    from inference.evaluation import evaluate
+    from inference.tagger import Tagger
 
+    if args.output:
+        check_output(args.output, args.data)
     examples = read_examples([Path(p) for p in args.data])
-    tagger = Tagger.load(args.model, batch_size=args.batch_size)
+    tagger = Tagger.load(args.model, batch_size=args.batch_size, decoding=args.decoding)
     result = evaluate(tagger, examples, progress=True)
     result["model_version"] = tagger.model_version
     result["data"] = [str(p) for p in args.data]
@@ -60,14 +92,15 @@ def _evaluate(args) -> int:
 def _tagged(args):
     from inference.extract import tag_inputs
 
+    check_output(args.output, args.inputs)
     return tag_inputs(args.model, args.inputs, args.batch_size, progress=not args.quiet)
 
 
 def _extract(args) -> int:
     from inference.extract import write_events
 
-    tagger, tagged = _tagged(args)
-    count = write_events(tagged, Path(args.output), tagger.model_version)
+    extractor, tagged = _tagged(args)
+    count = write_events(extractor, tagged, Path(args.output))
     sentences = sum(len(item.sentences) for item in tagged)
     print(f"{count} events from {len(tagged)} articles ({sentences} sentences) written to {args.output}")
     return 0
@@ -77,8 +110,8 @@ def _tasks(args) -> int:
     from annotations.io import write_json
     from inference.tasks import review_tasks
 
-    tagger, tagged = _tagged(args)
-    tasks = review_tasks(tagged, tagger.model_version, args.limit)
+    extractor, tagged = _tagged(args)
+    tasks = review_tasks(tagged, extractor.model_version, args.limit)
     write_json(args.output, tasks)
     print(f"{len(tasks)} tasks (least confident first) written to {args.output}")
     return 0
@@ -117,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", required=True, type=Path, help="trained model directory")
     evaluate.add_argument("--data", required=True, nargs="+", type=Path, help="Label Studio JSON export file(s)")
     evaluate.add_argument("--output", type=Path, help="write the metrics as JSON here")
-    evaluate.add_argument("--batch-size", type=int, default=32)
+    evaluate.add_argument("--batch-size", type=positive_int, default=32)
+    evaluate.add_argument("--decoding", choices=["viterbi", "argmax"],
+                          help="override the model's decoding (default: the one stored in the model)")
     evaluate.set_defaults(run=_evaluate)
 
     for name, handler, help_text in (
@@ -129,10 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
         sub.add_argument("--output", required=True, type=Path,
                          help="output file (.jsonl for extract, .json for tasks); written atomically")
-        sub.add_argument("--batch-size", type=int, default=32)
+        sub.add_argument("--batch-size", type=positive_int, default=32)
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "tasks":
-            sub.add_argument("--limit", type=int, help="keep only the N least confident tasks")
+            sub.add_argument("--limit", type=positive_int, help="keep only the N least confident tasks")
         sub.set_defaults(run=handler)
 
     validate = commands.add_parser("validate", help="check Label Studio export files and report every problem")
@@ -147,8 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except BienphongError as error:
+        # One line: a multi-line message (a config's list of problems) is joined.
+        message = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        print(f"error: {message}", file=sys.stderr)
         return 2
 
 

@@ -17,10 +17,12 @@ one mentioned earlier in the article (then ``"inherited": true``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 
+from annotations.schema import SLOT_TYPES, labels_of
 from annotations.spans import Span
 from inference.numbers import normalise
+from inference.tagger import TaggedSentence
 
 COUNT_EVENTS = {
     "patrol": ("PATROL_COUNT", "PERSONNEL_COUNT"),
@@ -33,40 +35,97 @@ _DRUG_WORDS = re.compile(r"ma\s*t[uú]y|ma\s*tuý", re.IGNORECASE)
 _CHAIN_GAP = re.compile(r"[\s,\-–—:]*|\s*\(\s*|\s*\)\s*")
 
 
-@dataclass
-class ArticleSentence:
-    index: int
-    start: int  # offset of the sentence in the article
+_QUANTITY_FIELDS = ("value", "unit")  # always written for quantities, null when not found
+_OPTIONAL_FIELDS = ("qualifier", "noun", "grams", "currency", "dong")
+PEOPLE_LABELS = labels_of("person") + labels_of("title") + labels_of("organization")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One value of an event: the span, its article offsets and score, and for quantities the number.
+
+    ``inherited`` is set only on an event's time and organisation: true when it was taken
+    from an earlier sentence of the article."""
+
+    label: str
     text: str
-    spans: list[Span]  # offsets relative to the sentence, with scores
+    start: int
+    end: int
+    score: float | None
+    value: int | float | None = None
+    unit: str | None = None
+    qualifier: str | None = None
+    noun: str | None = None
+    grams: int | float | None = None
+    currency: str | None = None
+    dong: int | float | None = None
+    inherited: bool | None = None
+
+    def to_dict(self) -> dict:
+        out: dict = {"text": self.text}
+        if SLOT_TYPES[self.label].kind == "quantity":
+            out.update({name: getattr(self, name) for name in _QUANTITY_FIELDS})
+        out.update({name: getattr(self, name) for name in _OPTIONAL_FIELDS if getattr(self, name) is not None})
+        out.update({"label": self.label, "start": self.start, "end": self.end, "score": self.score})
+        if self.inherited is not None:
+            out["inherited"] = self.inherited
+        return out
 
 
-def _slot(span: Span, sentence: ArticleSentence) -> dict:
+@dataclass(frozen=True)
+class Event:
+    """One event: its type, the evidence clause (article offsets) and its slots by label."""
+
+    article_id: str
+    sentence_index: int
+    event_type: str
+    start: int
+    end: int
+    evidence: str
+    time: Slot | None
+    organization: Slot | None
+    locations: list[Slot] = field(default_factory=list)
+    slots: dict[str, list[Slot]] = field(default_factory=dict)
+    confidence: float | None = None
+    model_version: str | None = None
+
+    def to_dict(self) -> dict:
+        """The JSON object of one line of ``events.jsonl``."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["time"] = self.time.to_dict() if self.time else None
+        out["organization"] = self.organization.to_dict() if self.organization else None
+        out["locations"] = [slot.to_dict() for slot in self.locations]
+        out["slots"] = {label: [slot.to_dict() for slot in values] for label, values in self.slots.items()}
+        return out
+
+
+def _slot(span: Span, sentence: TaggedSentence) -> Slot:
     text = sentence.text[span.start:span.end]
-    return {**normalise(span.label, text), "label": span.label, "start": sentence.start + span.start,
-            "end": sentence.start + span.end, "score": None if span.score is None else round(span.score, 4)}
+    values = {k: v for k, v in normalise(span.label, text).items() if k != "text"}
+    return Slot(label=span.label, text=text, start=sentence.start + span.start, end=sentence.start + span.end,
+                score=None if span.score is None else round(span.score, 4), **values)
 
 
-def _context(spans: list[Span], label: str, sentence: ArticleSentence, earlier: dict | None) -> dict | None:
+def _context(spans: list[Span], label: str, sentence: TaggedSentence, earlier: Slot | None) -> Slot | None:
     for span in spans:
         if span.label == label:
-            return {**_slot(span, sentence), "inherited": False}
-    return {**earlier, "inherited": True} if earlier else None
+            return replace(_slot(span, sentence), inherited=False)
+    return replace(earlier, inherited=True) if earlier else None
 
 
-def _clauses(sentence: ArticleSentence) -> list[tuple[int, int]]:
+def _clauses(sentence: TaggedSentence) -> list[tuple[int, int]]:
     edges = [0, *(m.end() for m in re.finditer(";", sentence.text)), len(sentence.text)]
     return [(a, b) for a, b in zip(edges, edges[1:]) if sentence.text[a:b].strip()]
 
 
-def _confidence(slots: dict[str, list[dict]]) -> float | None:
-    scores = [s["score"] for values in slots.values() for s in values if s["score"] is not None]
+def _confidence(slots: dict[str, list[Slot]]) -> float | None:
+    scores = [s.score for values in slots.values() for s in values if s.score is not None]
     return round(min(scores), 4) if scores else None
 
 
-def _people(sentence: ArticleSentence) -> list[tuple[Span, list[Span], Span | None]]:
+def _people(sentence: TaggedSentence) -> list[tuple[Span, list[Span], Span | None]]:
     """(name, titles, organisation) for each named person, from chains of adjacent spans."""
-    spans = [s for s in sentence.spans if s.label in ("OFFICIAL_NAME", "OFFICIAL_TITLE", "ORGANIZATION")]
+    spans = [s for s in sentence.spans if s.label in PEOPLE_LABELS]
     chains: list[list[Span]] = []
     for span in spans:
         if chains and _CHAIN_GAP.fullmatch(sentence.text[chains[-1][-1].end:span.start]):
@@ -95,32 +154,32 @@ def _people(sentence: ArticleSentence) -> list[tuple[Span, list[Span], Span | No
     return people
 
 
-def article_events(article_id: str, sentences: list[ArticleSentence], model_version: str | None = None) -> list[dict]:
-    events = []
-    last_time: dict | None = None
-    last_organisation: dict | None = None
+def article_events(article_id: str, sentences: list[TaggedSentence], model_version: str | None = None) -> list[Event]:
+    """The events of one article's tagged sentences, in reading order."""
+    events: list[Event] = []
+    last_time: Slot | None = None
+    last_organisation: Slot | None = None
     for sentence in sentences:
         time_here = _context(sentence.spans, "TIME", sentence, last_time)
         organisation_here = _context(sentence.spans, "ORGANIZATION", sentence, last_organisation)
 
         def event(kind: str, start: int, end: int, slots: dict, clause_spans: list[Span],
-                  organisation: dict | None = None) -> dict:
-            time = _context(clause_spans, "TIME", sentence, None) or time_here
-            return {
-                "article_id": article_id,
-                "sentence_index": sentence.index,
-                "event_type": kind,
-                "start": sentence.start + start,
-                "end": sentence.start + end,
-                "evidence": sentence.text[start:end].strip(),
-                "time": time,
-                "organization": organisation or _context(clause_spans, "ORGANIZATION", sentence, None)
+                  organisation: Slot | None = None) -> Event:
+            return Event(
+                article_id=article_id,
+                sentence_index=sentence.index,
+                event_type=kind,
+                start=sentence.start + start,
+                end=sentence.start + end,
+                evidence=sentence.text[start:end].strip(),
+                time=_context(clause_spans, "TIME", sentence, None) or time_here,
+                organization=organisation or _context(clause_spans, "ORGANIZATION", sentence, None)
                 or organisation_here,
-                "locations": [_slot(s, sentence) for s in clause_spans if s.label == "LOCATION"],
-                "slots": slots,
-                "confidence": _confidence(slots),
-                "model_version": model_version,
-            }
+                locations=[_slot(s, sentence) for s in clause_spans if s.label == "LOCATION"],
+                slots=slots,
+                confidence=_confidence(slots),
+                model_version=model_version,
+            )
 
         for start, end in _clauses(sentence):
             inside = [s for s in sentence.spans if start <= s.start and s.end <= end]
@@ -150,15 +209,9 @@ def article_events(article_id: str, sentences: list[ArticleSentence], model_vers
                 slots["OFFICIAL_TITLE"] = [_slot(t, sentence) for t in titles]
             first = min([name, *titles], key=lambda s: s.start)
             last = max([name, *titles], key=lambda s: s.end)
-            own = {**_slot(organisation, sentence), "inherited": False} if organisation else None
+            own = replace(_slot(organisation, sentence), inherited=False) if organisation else None
             events.append(event("official", first.start, last.end, slots, [], own))
 
-        last_time = _strip_inherited(time_here)
-        last_organisation = _strip_inherited(organisation_here)
+        last_time = replace(time_here, inherited=None) if time_here else None
+        last_organisation = replace(organisation_here, inherited=None) if organisation_here else None
     return events
-
-
-def _strip_inherited(context: dict | None) -> dict | None:
-    if context is None:
-        return None
-    return {k: v for k, v in context.items() if k != "inherited"}

@@ -1,4 +1,12 @@
-"""Batch extraction: articles -> sentences -> tagged spans -> events (JSON Lines)."""
+"""Batch extraction: articles -> sentences -> tagged spans -> events (JSON Lines).
+
+The Python entry point is ``Extractor``::
+
+    from inference import Extractor
+    extractor = Extractor("runs/e5-small")
+    for event in extractor.extract(["Ngày 12/3, Đồn Biên phòng ... bắt giữ 02 đối tượng ..."]):
+        print(event.event_type, event.to_dict()["slots"])
+"""
 
 from __future__ import annotations
 
@@ -7,47 +15,73 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotations.io import atomic_open
-from annotations.text import split_sentences
-from inference.articles import Article
-from inference.events import ArticleSentence, article_events
-from training.tagger import TaggedSentence, Tagger
+from annotations.text import normalize, split_sentences
+from inference.articles import Article, read_inputs
+from inference.events import Event, article_events
+from inference.tagger import TaggedSentence, Tagger
 
 
 @dataclass
 class TaggedArticle:
     article: Article
-    sentences: list[ArticleSentence]
-    tagged: list[TaggedSentence]
+    sentences: list[TaggedSentence]  # each with its index and offset in the article
 
 
 def tag_articles(tagger: Tagger, articles: list[Article], progress: bool = True) -> list[TaggedArticle]:
     """Tag every sentence of every article in one batched pass."""
     split = [split_sentences(article.text) for article in articles]
-    flat = [sentence.text for sentences in split for sentence in sentences]
-    tagged = iter(tagger.predict(flat, progress=progress))
-    results = []
-    for article, sentences in zip(articles, split):
-        tags = [next(tagged) for _ in sentences]
-        units = [ArticleSentence(s.index, s.start, s.text, t.spans) for s, t in zip(sentences, tags)]
-        results.append(TaggedArticle(article, units, tags))
-    return results
+    tagged = iter(tagger.predict([s.text for sentences in split for s in sentences], progress=progress))
+    return [TaggedArticle(article, [next(tagged).placed(s.index, s.start) for s in sentences])
+            for article, sentences in zip(articles, split)]
+
+
+class Extractor:
+    """A trained run directory, ready to turn article texts into events."""
+
+    def __init__(self, model: str | Path, batch_size: int = 32):
+        self.tagger = Tagger.load(model, batch_size=batch_size)
+
+    @property
+    def model_version(self) -> str:
+        return self.tagger.model_version
+
+    def tag(self, articles: list[Article], progress: bool = False) -> list[TaggedArticle]:
+        return tag_articles(self.tagger, articles, progress=progress)
+
+    def extract(self, texts: list[str], ids: list[str] | None = None, progress: bool = False) -> list[Event]:
+        """Events of each text (NFC-normalised here); article ids default to ``"0"``, ``"1"``, ..."""
+        ids = ids or [str(i) for i in range(len(texts))]
+        articles = [Article(article_id, normalize(text), "<python>") for article_id, text in zip(ids, texts)]
+        return [event for item in self.tag(articles, progress) for event in self.events(item)]
+
+    def events(self, item: TaggedArticle) -> list[Event]:
+        return article_events(item.article.id, item.sentences, self.model_version)
 
 
 def tag_inputs(model: Path, inputs: list[str], batch_size: int = 32,
-               progress: bool = True) -> tuple[Tagger, list[TaggedArticle]]:
+               progress: bool = True) -> tuple[Extractor, list[TaggedArticle]]:
     """Read INPUTs (files, folders, .jsonl) and tag them with the model in ``model``."""
-    from inference.articles import read_inputs
-
     articles = read_inputs(inputs)  # read first: bad input fails before the model loads
-    tagger = Tagger.load(model, batch_size=batch_size)
-    return tagger, tag_articles(tagger, articles, progress=progress)
+    extractor = Extractor(model, batch_size=batch_size)
+    return extractor, extractor.tag(articles, progress=progress)
 
 
-def write_events(tagged: list[TaggedArticle], output: Path, model_version: str) -> int:
+def write_events(extractor: Extractor, tagged: list[TaggedArticle], output: Path) -> int:
+    """Write the events as JSON Lines (atomically); returns how many."""
     count = 0
     with atomic_open(output) as stream:
         for item in tagged:
-            for event in article_events(item.article.id, item.sentences, model_version):
-                stream.write(json.dumps(event, ensure_ascii=False) + "\n")
+            for event in extractor.events(item):
+                stream.write(json_line(event.to_dict()))
                 count += 1
     return count
+
+
+def json_line(record: dict) -> str:
+    """One JSON Lines record. Escaping every non-ASCII line separator (U+2028, U+0085, ...) keeps one record
+    per line for readers that split on more than ``\\n``."""
+    text = json.dumps(record, ensure_ascii=False)
+    return text.translate(_LINE_SEPARATORS) + "\n"
+
+
+_LINE_SEPARATORS = {c: f"\\u{c:04x}" for c in (0x85, 0x2028, 0x2029, 0x0B, 0x0C, 0x1C, 0x1D, 0x1E)}

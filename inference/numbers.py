@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-QUALIFIERS = ("khoảng", "trên", "gần", "hơn", "tới", "đến", "ước", "chừng", "hàng")
+from annotations.schema import QUALIFIERS, SLOT_TYPES
 
 _DIGITS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
            "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9}
@@ -126,7 +126,7 @@ def parse_quantity(text: str) -> dict:
 
 def normalise(label: str, text: str) -> dict:
     """The normalised value of a slot: quantities for counts and amounts, the text otherwise."""
-    if label in ("OFFICIAL_NAME", "OFFICIAL_TITLE", "ORGANIZATION", "LOCATION", "TIME", "DRUG_TYPE"):
+    if SLOT_TYPES[label].kind != "quantity":
         return {"text": text}
     quantity = parse_quantity(text)
     unit = (quantity.get("unit") or "").lower()

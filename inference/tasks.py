@@ -23,13 +23,13 @@ def task_key(article_id: str, sentence_index: int, text: str) -> str:
 def review_tasks(tagged: list[TaggedArticle], model_version: str, limit: int | None = None) -> list[dict]:
     tasks = []
     for item in tagged:
-        for sentence, result in zip(item.sentences, item.tagged):
-            score = round(result.confidence, 4)
+        for sentence in item.sentences:
+            score = round(sentence.confidence, 4)
             tasks.append({
                 "data": {"text": sentence.text, "article_id": item.article.id, "sentence_index": sentence.index,
                          "task_key": task_key(item.article.id, sentence.index, sentence.text)},
                 "predictions": [{"model_version": model_version, "score": score,
-                                 "result": span_results(sentence.text, result.spans)}],
+                                 "result": span_results(sentence.text, sentence.spans)}],
             })
     tasks.sort(key=lambda task: (task["predictions"][0]["score"], task["data"]["article_id"],
                                  task["data"]["sentence_index"]))

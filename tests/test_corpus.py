@@ -88,6 +88,9 @@ def test_sentence_indices_are_complete(examples):
         assert sorted(indices) == list(range(len(indices))), article
 
 
+REGIONAL_BATCHES = {f"b0{n}" for n in range(1, 7)}
+
+
 def test_split(examples, seed_ids):
     assert SPLIT_FILE.exists(), "draw the split with `python -m annotations.corpus split`"
     split = load_split()
@@ -96,8 +99,10 @@ def test_split(examples, seed_ids):
     test_articles = {a for a, part in split.items() if part == "test"}
     assert not test_articles & seed_ids, "a seed article is in the test split"
     assert sum(e.article_id in test_articles for e in examples) >= MIN_TEST_SENTENCES
-    batches = {a.split("_")[0] for a in articles - seed_ids}
-    assert batches <= {a.split("_")[0] for a in test_articles}, "every batch (region) has test reports"
+    # The regional batches b01-b06 each have test reports; the hard-case batches (b07 on) are train only,
+    # so the test split stays the one every earlier score was measured on.
+    batches = {a.split("_")[0] for a in articles - seed_ids} & REGIONAL_BATCHES
+    assert batches == REGIONAL_BATCHES <= {a.split("_")[0] for a in test_articles}, "every region has test reports"
 
 
 def test_consistency_has_no_unresolved_cases(examples):

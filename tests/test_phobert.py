@@ -1,4 +1,4 @@
-"""Tests for training/phobert.py: the fast PhoBERT tokenizer gives PhobertTokenizer's ids.
+"""Tests for inference/phobert.py: the fast PhoBERT tokenizer gives PhobertTokenizer's ids.
 
 Needs PhoBERT's real tokenizer files, looked for in ``../shared/phobert-base-tokenizer``
 beside the repository (or ``$PHOBERT_TOKENIZER_DIR``); the module is skipped without them.
@@ -28,7 +28,8 @@ if not (TOKENIZER_DIR / "vocab.txt").is_file() or not (TOKENIZER_DIR / "bpe.code
 
 from transformers import AutoTokenizer, PhobertTokenizer  # noqa: E402
 
-from training.phobert import PhobertTokenizerFast, build_fast_tokenizer, is_phobert_dir  # noqa: E402
+from annotations.errors import BienphongError  # noqa: E402
+from inference.phobert import PhobertTokenizerFast, build_fast_tokenizer, is_phobert_dir  # noqa: E402
 
 TRICKY = [
     "",
@@ -77,7 +78,7 @@ def test_is_phobert_dir(tmp_path):
     assert not is_phobert_dir(tmp_path)
     (tmp_path / "vocab.txt").write_text("a 1\n")
     assert not is_phobert_dir(tmp_path)
-    with pytest.raises(FileNotFoundError, match="bpe.codes"):
+    with pytest.raises(BienphongError, match="bpe.codes"):
         build_fast_tokenizer(tmp_path)
 
 

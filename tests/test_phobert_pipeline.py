@@ -11,13 +11,16 @@ from transformers import AutoModelForTokenClassification, PhobertTokenizer, Robe
 
 from annotations.bio import spans_to_tags
 from annotations.segmentation import get_segmenter
-from annotations.text import InputError
+from annotations.errors import InputError
 from inference.cli import main
 from tests.conftest import SHARED, write_seed_corpus
-from training.data import features, gold_words
+from inference.preprocess import Preprocessor
+from inference.run_directory import load_tokenizer
+from inference.settings import RunSettings
+from inference.tagger import Tagger
 from training.config import load_config
-from training.modeling import label_maps, load_tokenizer
-from training.tagger import Tagger
+from training.data import features, gold_words
+from training.modeling import label_maps
 
 TOKENIZER_DIR = Path(os.environ.get("PHOBERT_TOKENIZER_DIR", SHARED / "phobert-base-tokenizer"))
 pytestmark = pytest.mark.skipif(not (TOKENIZER_DIR / "bpe.codes").is_file(),
@@ -60,12 +63,12 @@ def test_labels_sit_on_first_subwords_of_segmented_words(phobert_dir, tmp_path):
     from training.data import load_splits
 
     example = next(e for e in load_splits(config)["train"] if len(e.spans) >= 4)
-    segment = get_segmenter("underthesea")
-    words = gold_words(example, segment)
-    assert any("_" in w.text for w in words), "PhoBERT input is word-segmented"
     tokenizer = load_tokenizer(phobert_dir)
+    preprocessor = Preprocessor(tokenizer, RunSettings(segmenter="underthesea", max_length=256, stride=64))
+    words = gold_words(example, preprocessor)
+    assert any("_" in w.text for w in words), "PhoBERT input is word-segmented"
     _, label2id = label_maps()
-    (row,) = features([example], segment, tokenizer, 256, 64, label2id).to_list()
+    (row,) = features([example], preprocessor, label2id).to_list()
     ids, labels = row["input_ids"], row["labels"]
     assert ids[0] == 0 and ids[-1] == 2 and len(ids) <= 256
     tags = spans_to_tags(words, example.spans)
@@ -86,10 +89,10 @@ def test_train_and_tag_with_256_position_windows(phobert_dir, tmp_path):
     assert (run / "bpe.codes").is_file() and (run / "vocab.txt").is_file()
     assert PhobertTokenizer.from_pretrained(run)("Biên_phòng")["input_ids"][0] == 0
     tagger = Tagger.load(run)
-    assert tagger.tokenizer.is_fast and tagger.segmenter_name == "underthesea"
+    assert tagger.preprocessor.encoder.tokenizer.is_fast and tagger.settings.segmenter == "underthesea"
     long_sentence = ", ".join(f"Đồn Biên phòng Si Ma Cai tuần tra {i} lần với {i} lượt cán bộ" for i in range(60))
     (tagged,) = tagger.predict([long_sentence])
-    assert sum(len(tagger.encoder(w.text)) for w in tagged.words) > 2 * 256, "needs several windows"
+    assert sum(len(tagger.preprocessor.encoder(w.text)) for w in tagged.words) > 2 * 256, "needs several windows"
     assert len(tagged.tags) == len(tagged.words)
     for span in tagged.spans:  # decoded spans are exact character ranges on word boundaries
         assert long_sentence[span.start:span.end] == long_sentence[span.start:span.end].strip()

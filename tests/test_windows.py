@@ -1,5 +1,5 @@
-from training.tagger import Tagger
-from training.windows import WordEncoder, best_window_per_word, make_windows
+from inference.tagger import Tagger
+from inference.windows import WordEncoder, best_window_per_word, make_windows
 
 
 def test_windows_cover_every_word_within_the_limit_with_overlap():
@@ -34,11 +34,10 @@ def test_a_word_longer_than_the_window_is_cut_not_dropped():
 
 def test_tagger_tags_every_word_of_a_sentence_longer_than_the_model(tiny_model):
     tagger = Tagger.load(tiny_model)
-    assert tagger.max_length == 24
+    assert tagger.settings.max_length == 24
     sentence = ", ".join(f"Đồn Biên phòng số {i} tuần tra {i} lần" for i in range(40))
     (tagged,) = tagger.predict([sentence])
-    pieces = [tagger.encoder(w.text) for w in tagged.words]
-    assert len(make_windows(pieces, tagger.prefix, tagger.suffix, tagger.max_length, tagger.stride)) > 10
+    assert len(tagger.preprocessor.windows(tagged.words)) > 10
     assert len(tagged.tags) == len(tagged.words) > 200
     assert sentence[tagged.words[-1].end:].strip() == "", "the end of the sentence is tagged too"
     assert all(0.0 <= s <= 1.0 for s in tagged.word_scores)

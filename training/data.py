@@ -8,19 +8,19 @@ from datasets import Dataset
 
 from annotations.bio import spans_to_tags
 from annotations.corpus import load_split
+from annotations.errors import InputError
 from annotations.labelstudio import Example, read_examples
-from annotations.segmentation import Segmenter, Word, split_words_at
-from annotations.text import InputError
+from annotations.segmentation import Word
+from inference.preprocess import Preprocessor
+from inference.windows import IGNORE_INDEX
 from training.config import TrainConfig
-from training.windows import IGNORE_INDEX, WordEncoder, make_windows, special_tokens
 
 SPLITS = ("train", "dev", "test")
 
 
-def gold_words(example: Example, segmenter: Segmenter) -> list[Word]:
+def gold_words(example: Example, preprocessor: Preprocessor) -> list[Word]:
     """The sentence's words, split wherever a gold span boundary falls inside one."""
-    boundaries = [edge for span in example.spans for edge in (span.start, span.end)]
-    return split_words_at(example.text, segmenter(example.text), boundaries)
+    return preprocessor.words(example.text, example.spans)
 
 
 def load_splits(config: TrainConfig) -> dict[str, list[Example]]:
@@ -40,17 +40,13 @@ def load_splits(config: TrainConfig) -> dict[str, list[Example]]:
     return splits
 
 
-def features(examples: list[Example], segmenter: Segmenter, tokenizer, max_length: int, stride: int,
-             label2id: dict[str, int]) -> Dataset:
+def features(examples: list[Example], preprocessor: Preprocessor, label2id: dict[str, int]) -> Dataset:
     """One row per window: ``input_ids`` and ``labels`` (label on each word's first subword)."""
-    encoder = WordEncoder(tokenizer, max_length - 2)
-    prefix, suffix = special_tokens(tokenizer)
     rows: dict[str, list] = {"input_ids": [], "labels": []}
     for example in examples:
-        words = gold_words(example, segmenter)
+        words = gold_words(example, preprocessor)
         tags = spans_to_tags(words, example.spans)
-        pieces = [encoder(word.text) for word in words]
-        for window in make_windows(pieces, prefix, suffix, max_length, stride):
+        for window in preprocessor.windows(words):
             labels = [IGNORE_INDEX] * len(window.input_ids)
             for offset, position in enumerate(window.first_piece):
                 labels[position] = label2id[tags[window.first_word + offset]]

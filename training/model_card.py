@@ -1,16 +1,21 @@
-"""The model card (README.md) of a trained run directory."""
+"""The model card (README.md) of a trained run directory, built with huggingface_hub's ``ModelCard``."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from huggingface_hub import ModelCard, ModelCardData
 
 from annotations.io import atomic_open
 from annotations.schema import LABEL_NAMES
 from training.config import TrainConfig
 
 
+SCORED_SPLITS = ("dev", "test", "ood")  # ood: the out-of-style test set (annotations/ood/)
+
+
 def _table(metrics: dict) -> list[str]:
-    splits = [name for name in ("dev", "test") if name in metrics]
+    splits = [name for name in SCORED_SPLITS if name in metrics]
     lines = ["| label | " + " | ".join(f"{s} P | {s} R | {s} F1 | {s} n" for s in splits) + " |",
              "| --- |" + " ---: |" * (4 * len(splits))]
     for label in LABEL_NAMES:
@@ -31,13 +36,9 @@ def _table(metrics: dict) -> list[str]:
 def write_model_card(run_dir: Path, config: TrainConfig, metrics: dict) -> None:
     base = config.model.name or f"a randomly initialised BERT ({config.model.scratch.num_layers} layers," \
                                 f" hidden {config.model.scratch.hidden_size})"
+    data = ModelCardData(language="vi", library_name="transformers", pipeline_tag="token-classification",
+                         tags=["bienphong-ie", "ner", "vietnamese"])
     lines = [
-        "---",
-        "library_name: transformers",
-        "pipeline_tag: token-classification",
-        "language: vi",
-        "tags: [bienphong-ie, ner, vietnamese]",
-        "---",
         f"# {config.run_name}",
         "",
         "Token classifier for the 15 slot types of Vietnamese Border Guard (BĐBP) reports",
@@ -45,7 +46,7 @@ def write_model_card(run_dir: Path, config: TrainConfig, metrics: dict) -> None:
         "",
         f"- model version: `{metrics['model_version']}`",
         f"- word segmentation: `{config.text.segmenter}`; windows of {config.text.max_length} subword positions,"
-        f" stride {config.text.stride}",
+        f" stride {config.text.stride}; decoding `{config.decoding}`",
         f"- training sentences: {metrics['sentences']['train']}, dev {metrics['sentences']['dev']},"
         f" test {metrics['sentences']['test']}; {metrics['steps']} steps in {metrics['train_seconds']:.0f} s",
         f"- learning rate {config.training.learning_rate}, batch {config.training.batch_size},"
@@ -60,8 +61,12 @@ def write_model_card(run_dir: Path, config: TrainConfig, metrics: dict) -> None:
         f"`bienphong extract --model {run_dir.name} ...` command does that.",
         "",
         "## Scores (seqeval, strict span match)",
+        "dev and test are the corpus's own splits (reports written by the team); ood is the out-of-style",
+        "test set, written apart and never trained on: the better guess for unseen real reports.",
+        "",
         *_table(metrics),
         "",
     ]
+    card = ModelCard(f"---\n{data.to_yaml()}\n---\n" + "\n".join(lines))
     with atomic_open(run_dir / "README.md") as stream:
-        stream.write("\n".join(lines))
+        stream.write(str(card))

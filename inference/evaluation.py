@@ -15,7 +15,8 @@ from annotations.bio import spans_to_tags
 from annotations.labelstudio import Example
 from annotations.schema import LABEL_NAMES
 from annotations.segmentation import split_words_at
-from training.tagger import Tagger
+from annotations.errors import InputError
+from inference.tagger import Tagger
 
 
 def score(gold: list[list[str]], predicted: list[list[str]]) -> dict:
@@ -34,6 +35,9 @@ def score(gold: list[list[str]], predicted: list[list[str]]) -> dict:
 
 
 def evaluate(tagger: Tagger, examples: list[Example], progress: bool = False) -> dict:
+    """Strict span scores of the tagger on gold sentences (per label, micro, macro)."""
+    if not examples:
+        raise InputError("no annotated sentences to evaluate on (every task lacks a finished annotation)")
     tagged = tagger.predict([example.text for example in examples], progress=progress)
     gold_tags, predicted_tags = [], []
     for example, sentence in zip(examples, tagged):

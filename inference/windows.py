@@ -1,15 +1,18 @@
 """Word-to-subword alignment and sliding windows.
 
-PhoBERT's tokenizer is Python-only and has no ``word_ids()``, so alignment is
-built here for every tokenizer alike: each word is tokenised on its own and
-the pieces are concatenated. A sentence longer than the model's window is cut
-into overlapping windows of whole words; nothing is truncated.
+The model labels words, so each word is tokenised on its own and its pieces
+are concatenated: a subword never straddles two words, the label goes on the
+word's first piece, and the cache pays off because reports repeat the same
+words. A sentence longer than the model's window is cut into overlapping
+windows of whole words; nothing is truncated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+
+from annotations.errors import BienphongError
 
 IGNORE_INDEX = -100
 
@@ -51,7 +54,7 @@ def special_tokens(tokenizer) -> tuple[list[int], list[int]]:
     for at in range(len(full) - len(bare) + 1):
         if full[at : at + len(bare)] == bare:
             return list(full[:at]), list(full[at + len(bare) :])
-    raise ValueError("cannot locate the special tokens this tokenizer adds")
+    raise BienphongError("cannot locate the special tokens this tokenizer adds to a sequence")
 
 
 def make_windows(pieces: list[tuple[int, ...]], prefix: list[int], suffix: list[int],

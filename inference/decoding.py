@@ -1,0 +1,97 @@
+"""From per-word tag probabilities to spans: valid IOB2 paths and clean span edges.
+
+Taking each word's most probable tag lets invalid runs through: an ``I-X``
+after ``O`` or after another label opens a span, and one count comes out as
+two spans of two labels. ``viterbi`` finds the most probable tag sequence
+among the valid ones instead (no ``I-X`` that does not continue an ``X``), so
+every span comes from a valid path and each word's score stays the
+probability the model gave to the chosen tag.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+
+from annotations.bio import tags_to_spans
+from annotations.segmentation import Word
+from annotations.spans import Span
+
+_FLOOR = 1e-12  # probabilities are clipped before the log so an impossible tag is very unlikely, not -inf
+_BRACKETS = {")": "(", "]": "[", "}": "{", "»": "«", "”": "“", "’": "‘"}
+
+
+def allowed_transitions(tags: list[str]) -> np.ndarray:
+    """``allowed[i, j]``: tag ``j`` may follow tag ``i``; the extra last row is the sentence start."""
+    n = len(tags)
+    allowed = np.ones((n + 1, n), dtype=bool)
+    for j, tag in enumerate(tags):
+        if tag.startswith("I-"):
+            label = tag[2:]
+            for i, previous in enumerate(tags):
+                allowed[i, j] = previous in (f"B-{label}", f"I-{label}")
+            allowed[n, j] = False
+    return allowed
+
+
+def viterbi(probabilities: np.ndarray, allowed: np.ndarray) -> list[int]:
+    """The most probable tag index sequence (``words x tags`` probabilities) whose every step is allowed."""
+    n_words, n_tags = probabilities.shape
+    if n_words == 0:
+        return []
+    log_p = np.log(np.clip(probabilities, _FLOOR, 1.0))
+    blocked = np.where(allowed, 0.0, -np.inf)
+    best = log_p[0] + blocked[n_tags]
+    back = np.zeros((n_words, n_tags), dtype=np.int64)
+    for t in range(1, n_words):
+        candidates = best[:, None] + blocked[:n_tags]  # previous tag x next tag
+        back[t] = candidates.argmax(0)
+        best = candidates.max(0) + log_p[t]
+    path = [int(best.argmax())]
+    for t in range(n_words - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return path[::-1]
+
+
+def _is_punctuation(character: str) -> bool:
+    return unicodedata.category(character)[0] in "PS"
+
+
+def trim_span(text: str, span: Span) -> Span | None:
+    """The span without punctuation or spaces at its edges (the guideline never includes them).
+
+    Kept: a closing bracket whose opening one is inside the span (``Cục ... (C04)``) and the
+    full stop of an initial (``Lò Văn T.``). None when nothing but punctuation is left."""
+    start, end = span.start, span.end
+    while start < end and (text[start].isspace() or _is_punctuation(text[start])):
+        start += 1
+    while end > start:
+        last = text[end - 1]
+        if last.isspace():
+            end -= 1
+        elif last in _BRACKETS and _BRACKETS[last] in text[start:end - 1]:
+            break
+        elif last == "." and end - start >= 2 and text[end - 2].isupper() and (
+                end - start == 2 or not text[end - 3].isalpha()):
+            break
+        elif _is_punctuation(last):
+            end -= 1
+        else:
+            break
+    if start >= end:
+        return None
+    return Span(start, end, span.label, span.score)
+
+
+def decode(text: str, words: list[Word], probabilities: np.ndarray, tags: list[str],
+           method: str = "viterbi") -> tuple[list[str], list[float], list[Span]]:
+    """Tags, the probability of each chosen tag, and trimmed spans of one sentence."""
+    if method == "viterbi":
+        indices = viterbi(probabilities, allowed_transitions(tags))
+    else:
+        indices = [int(i) for i in probabilities.argmax(-1)] if len(words) else []
+    chosen = [tags[i] for i in indices]
+    scores = [float(probabilities[w, i]) for w, i in enumerate(indices)]
+    spans = [trimmed for span in tags_to_spans(words, chosen, scores) if (trimmed := trim_span(text, span))]
+    return chosen, scores, spans
