@@ -18,6 +18,8 @@ demo: setup
 	$(BIN)/bienphong tasks --model $(RUN) seeds --output $(RUN)/tasks.json
 
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 # Rebuild annotations/corpus/*.json from the markup in annotations/source/.

@@ -16,8 +16,9 @@ def spans_to_tags(words: list[Word], spans: list[Span]) -> list[str]:
     tags = ["O"] * len(words)
     for span in sorted(spans):
         inside = [i for i, w in enumerate(words) if span.start <= w.start and w.end <= span.end]
-        partial = [w for w in words if w.start < span.end and span.start < w.end
-                   and not (span.start <= w.start and w.end <= span.end)]
+        partial = [
+            w for w in words if w.start < span.end and span.start < w.end and not (span.start <= w.start and w.end <= span.end)
+        ]
         if not inside or partial or words[inside[0]].start != span.start or words[inside[-1]].end != span.end:
             raise AlignmentError(f"span {span.start}:{span.end} {span.label} does not align with word boundaries")
         for position, index in enumerate(inside):

@@ -45,13 +45,12 @@ KINDS = ("label", "missed", "boundary")
 # Labels whose spans are numeral + unit (+ counted noun): compared by template.
 COUNT_LABELS = frozenset(QUANTITY_LABELS)
 # Labels compared by their exact tokens wherever they occur.
-NAME_LABELS = frozenset(labels_of("person") + labels_of("organization") + labels_of("place") + labels_of("drug")
-                        + labels_of("time"))
+NAME_LABELS = frozenset(
+    labels_of("person") + labels_of("organization") + labels_of("place") + labels_of("drug") + labels_of("time")
+)
 
 APPROX = frozenset(word for qualifier in QUALIFIERS for word in (qualifier, qualifier.capitalize()))
-NUMBER_WORDS = frozenset(
-    "một hai ba bốn tư năm sáu bảy tám chín mười mươi mốt lăm trăm nghìn ngàn triệu tỷ tỉ linh lẻ".split()
-)
+NUMBER_WORDS = frozenset("một hai ba bốn tư năm sáu bảy tám chín mười mươi mốt lăm trăm nghìn ngàn triệu tỷ tỉ linh lẻ".split())
 NUMERAL = "<N>"
 
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
@@ -78,7 +77,7 @@ def template(tokens: list[str]) -> tuple[str, ...] | None:
 @dataclass
 class Occurrence:
     kind: str
-    string: str          # surface string; for ``boundary`` the span in brackets plus the words outside
+    string: str  # surface string; for ``boundary`` the span in brackets plus the words outside
     labels: tuple[str, ...]
     article_id: str
     sentence_index: int
@@ -161,11 +160,16 @@ def load_allow_list(path: Path = ALLOW_FILE) -> tuple[list[AllowEntry], list[str
             if "pattern" in item:
                 pattern = re.compile(str(item["pattern"]).replace(NUMERAL, _numeral_regex()))
             articles = item.get("articles")
-            entries.append(AllowEntry(
-                kind=kind, labels=frozenset(labels), reason=reason,
-                string=str(item["string"]) if "string" in item else None, pattern=pattern,
-                articles=frozenset(map(str, articles)) if articles else None,
-            ))
+            entries.append(
+                AllowEntry(
+                    kind=kind,
+                    labels=frozenset(labels),
+                    reason=reason,
+                    string=str(item["string"]) if "string" in item else None,
+                    pattern=pattern,
+                    articles=frozenset(map(str, articles)) if articles else None,
+                )
+            )
     return entries, problems
 
 
@@ -218,7 +222,7 @@ class _Index:
 
 def _context(example: Example, start: int, end: int, width: int = 45) -> str:
     text = example.text
-    return f"…{text[max(0, start - width):start]}⟦{text[start:end]}⟧{text[end:end + width]}…"
+    return f"…{text[max(0, start - width) : start]}⟦{text[start:end]}⟧{text[end : end + width]}…"
 
 
 def _label_conflicts(index: _Index) -> list[Occurrence]:
@@ -226,15 +230,23 @@ def _label_conflicts(index: _Index) -> list[Occurrence]:
     places: dict[str, list[tuple[Example, int, int, str]]] = defaultdict(list)
     for example in index.examples:
         for span in example.spans:
-            string = example.text[span.start:span.end]
+            string = example.text[span.start : span.end]
             labels[string].add(span.label)
             places[string].append((example, span.start, span.end, span.label))
     found = []
     for string, kinds in labels.items():
         if len(kinds) > 1:
             for example, start, end, label in places[string]:
-                found.append(Occurrence("label", string, tuple(sorted(kinds)), example.article_id,
-                                        example.sentence_index, f"{label}: {_context(example, start, end)}"))
+                found.append(
+                    Occurrence(
+                        "label",
+                        string,
+                        tuple(sorted(kinds)),
+                        example.article_id,
+                        example.sentence_index,
+                        f"{label}: {_context(example, start, end)}",
+                    )
+                )
     return found
 
 
@@ -266,8 +278,10 @@ def _missed(index: _Index) -> list[Occurrence]:
                         last = j + len(shape) - 1
                         if tuple(texts[j:last]) != shape[1:] or not index.free(n, first, last):
                             continue
-                        if (index.word_before(tokens, first) in index.before[(shape, label)]
-                                and index.word_after(tokens, last) in index.after[(shape, label)]):
+                        if (
+                            index.word_before(tokens, first) in index.before[(shape, label)]
+                            and index.word_after(tokens, last) in index.after[(shape, label)]
+                        ):
                             candidates.append((first, last, label))
         # keep the longest candidate where several overlap
         candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
@@ -281,8 +295,16 @@ def _missed(index: _Index) -> list[Occurrence]:
             by_place[(first, last)].add(label)
         for (first, last), labels in by_place.items():
             start, end = tokens[first].start, tokens[last - 1].end
-            found.append(Occurrence("missed", example.text[start:end], tuple(sorted(labels)), example.article_id,
-                                    example.sentence_index, _context(example, start, end)))
+            found.append(
+                Occurrence(
+                    "missed",
+                    example.text[start:end],
+                    tuple(sorted(labels)),
+                    example.article_id,
+                    example.sentence_index,
+                    _context(example, start, end),
+                )
+            )
     return found
 
 
@@ -312,32 +334,30 @@ def _boundaries(index: _Index, widest: int = 3) -> list[Occurrence]:
             for k in range(1, widest + 1):
                 # words after the span
                 if b + k <= len(texts) and index.free(n, b, b + k):
-                    longer = shape + tuple(texts[b:b + k])
+                    longer = shape + tuple(texts[b : b + k])
                     if longer in known:
                         found.append(_boundary(example, tokens, a, b, b + k, label))
                 # words before the span (not for counts: their template starts with the numeral)
                 if label not in COUNT_LABELS and a - k >= 0 and index.free(n, a - k, a):
-                    longer = tuple(texts[a - k:a]) + shape
+                    longer = tuple(texts[a - k : a]) + shape
                     if longer in known:
                         found.append(_boundary(example, tokens, a - k, a, b, label, before=True))
     return found
 
 
-def _boundary(example: Example, tokens: list[Token], a: int, b: int, c: int, label: str,
-              before: bool = False) -> Occurrence:
+def _boundary(example: Example, tokens: list[Token], a: int, b: int, c: int, label: str, before: bool = False) -> Occurrence:
     text = example.text
     if before:  # tokens a:b are outside, b:c is the span
-        outside, inside = text[tokens[a].start:tokens[b - 1].end], text[tokens[b].start:tokens[c - 1].end]
-        gap = text[tokens[b - 1].end:tokens[b].start]
+        outside, inside = text[tokens[a].start : tokens[b - 1].end], text[tokens[b].start : tokens[c - 1].end]
+        gap = text[tokens[b - 1].end : tokens[b].start]
         string = f"{outside}{gap}[{inside}]"
         start, end = tokens[a].start, tokens[c - 1].end
     else:  # tokens a:b are the span, b:c outside
-        inside, outside = text[tokens[a].start:tokens[b - 1].end], text[tokens[b].start:tokens[c - 1].end]
-        gap = text[tokens[b - 1].end:tokens[b].start]
+        inside, outside = text[tokens[a].start : tokens[b - 1].end], text[tokens[b].start : tokens[c - 1].end]
+        gap = text[tokens[b - 1].end : tokens[b].start]
         string = f"[{inside}]{gap}{outside}"
         start, end = tokens[a].start, tokens[c - 1].end
-    return Occurrence("boundary", string, (label,), example.article_id, example.sentence_index,
-                      _context(example, start, end))
+    return Occurrence("boundary", string, (label,), example.article_id, example.sentence_index, _context(example, start, end))
 
 
 def find_cases(examples: list[Example]) -> list[Occurrence]:
@@ -372,8 +392,10 @@ def report(examples: list[Example], allow_path: Path = ALLOW_FILE) -> tuple[str,
             case.reason = reason
             allowed.append(case)
     allowed.sort(key=lambda c: (KINDS.index(c.kind), c.string.lower(), c.labels, c.reason))
-    lines = [f"Consistency of {len(examples)} sentences: {len(problems)} unresolved case(s), "
-             f"{len(allowed)} allow-listed in {allow_path.name}."]
+    lines = [
+        f"Consistency of {len(examples)} sentences: {len(problems)} unresolved case(s), "
+        f"{len(allowed)} allow-listed in {allow_path.name}."
+    ]
     if problems:
         lines.append("\nUnresolved (fix the markup, or list the case in consistency.yaml with its decision):")
         for case in problems:
@@ -385,16 +407,14 @@ def report(examples: list[Example], allow_path: Path = ALLOW_FILE) -> tuple[str,
     if allowed:
         lines.append("\nAllow-listed:")
         for case in allowed:
-            lines.append(f"  {case.kind}: {case.string!r} {'/'.join(case.labels)} "
-                         f"({len(case.occurrences)}x) — {case.reason}")
+            lines.append(f"  {case.kind}: {case.string!r} {'/'.join(case.labels)} ({len(case.occurrences)}x) — {case.reason}")
     unused = [e for e in entries if not e.used]
     if unused:
         lines.append("\nAllow-list entries that match nothing any more (remove them):")
         for entry in unused:
             lines.append(f"  {entry.kind}: {entry.string or entry.pattern.pattern!r} — {entry.reason}")
         # A stale entry would silently allow a future real inconsistency of the same string.
-        problems = problems + [Case("stale allow-list entry", entry.string or entry.pattern.pattern, ())
-                               for entry in unused]
+        problems = problems + [Case("stale allow-list entry", entry.string or entry.pattern.pattern, ()) for entry in unused]
     if file_problems:
         lines.append("\nProblems in the allow-list itself:")
         lines += [f"  {p}" for p in file_problems]

@@ -52,12 +52,14 @@ def article_examples(markup_path: Path) -> list[Example]:
     for sentence in split_sentences(text):
         inside = [s for s in spans if sentence.start <= s.start and s.end <= sentence.end]
         placed += len(inside)
-        examples.append(Example(
-            text=sentence.text,
-            spans=[s.shifted(-sentence.start) for s in inside],
-            article_id=article_id,
-            sentence_index=sentence.index,
-        ))
+        examples.append(
+            Example(
+                text=sentence.text,
+                spans=[s.shifted(-sentence.start) for s in inside],
+                article_id=article_id,
+                sentence_index=sentence.index,
+            )
+        )
     if placed != len(spans):
         raise InputError(f"{markup_path}: {len(spans) - placed} span(s) cross a sentence boundary")
     return examples
@@ -160,13 +162,17 @@ def stats(examples: list[Example], split: dict[str, str]) -> str:
     totals = [sum(labels[s].values()) for s in SPLITS]
     lines.append("| all spans | " + " | ".join(map(str, totals)) + f" | {sum(totals)} |")
     lines.append("| sentences | " + " | ".join(str(sentences[s]) for s in SPLITS) + f" | {sum(sentences.values())} |")
-    lines.append("| reports | " + " | ".join(str(len(articles[s])) for s in SPLITS)
-                 + f" | {sum(len(a) for a in articles.values())} |")
+    lines.append(
+        "| reports | " + " | ".join(str(len(articles[s])) for s in SPLITS) + f" | {sum(len(a) for a in articles.values())} |"
+    )
     lengths.sort()
     if lengths:
         pick = lambda q: lengths[min(len(lengths) - 1, int(q * len(lengths)))]  # noqa: E731
-        lines += ["", "Sentence length in whitespace-separated syllables:",
-                  f"min {lengths[0]}, 10% {pick(0.1)}, median {pick(0.5)}, 90% {pick(0.9)}, max {lengths[-1]}"]
+        lines += [
+            "",
+            "Sentence length in whitespace-separated syllables:",
+            f"min {lengths[0]}, 10% {pick(0.1)}, median {pick(0.5)}, 90% {pick(0.9)}, max {lengths[-1]}",
+        ]
         buckets = Counter(min(n // 10, 10) for n in lengths)
         for bucket in range(11):
             label = f"{bucket * 10}-{bucket * 10 + 9}" if bucket < 10 else "100+"
@@ -175,8 +181,9 @@ def stats(examples: list[Example], split: dict[str, str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m annotations.corpus", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m annotations.corpus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["build", "check", "split", "stats", "consistency"])
     parser.add_argument("--ood", action="store_true", help="stats/consistency of the out-of-style test set")
     args = parser.parse_args(argv)
@@ -193,11 +200,12 @@ def main(argv: list[str] | None = None) -> int:
                     elif not target.exists() or json.loads(target.read_text(encoding="utf-8")) != tasks:
                         stale.append(str(target))
             if stale:
-                print("out of date with annotations/source (run `python -m annotations.corpus build`):\n  "
-                      + "\n  ".join(stale))
+                print("out of date with annotations/source (run `python -m annotations.corpus build`):\n  " + "\n  ".join(stale))
                 return 1
-            print(f"{sum(len(t) for t in batches.values())} sentences in {len(batches)} files"
-                  + (" written" if args.command == "build" else " up to date"))
+            print(
+                f"{sum(len(t) for t in batches.values())} sentences in {len(batches)} files"
+                + (" written" if args.command == "build" else " up to date")
+            )
             return 0
         examples = read_examples(corpus_files("ood" if args.ood else "corpus"))
         if args.ood and args.command in ("stats", "consistency"):

@@ -86,8 +86,10 @@ def check_task(task: Any, where: str, problems: list[str]) -> Example | None:
     for item in results:
         value = item.get("value") if isinstance(item, dict) else None
         if not isinstance(value, dict) or item.get("type") != "labels":
-            problems.append(f"{where}: result {item.get('id') if isinstance(item, dict) else item!r}"
-                            f" is not a 'labels' result (type {item.get('type') if isinstance(item, dict) else None!r})")
+            problems.append(
+                f"{where}: result {item.get('id') if isinstance(item, dict) else item!r}"
+                f" is not a 'labels' result (type {item.get('type') if isinstance(item, dict) else None!r})"
+            )
             continue
         start, end, labels = value.get("start"), value.get("end"), value.get("labels")
         place = f"{where}: span [{start}:{end}] {value.get('text')!r}"
@@ -108,8 +110,9 @@ def check_task(task: Any, where: str, problems: list[str]) -> Example | None:
             continue
         spans.append(Span(start, end, labels[0]))
     for first, second in overlapping_pairs(spans):
-        problems.append(f"{where}: spans [{first.start}:{first.end}] {first.label} and"
-                        f" [{second.start}:{second.end}] {second.label} overlap")
+        problems.append(
+            f"{where}: spans [{first.start}:{first.end}] {first.label} and [{second.start}:{second.end}] {second.label} overlap"
+        )
     return Example(
         text=text,
         spans=sorted(spans),
@@ -173,7 +176,7 @@ def span_results(text: str, spans: list[Span], prefix: str = "s") -> list[dict]:
             "from_name": CONTROL_NAME,
             "to_name": OBJECT_NAME,
             "type": "labels",
-            "value": {"start": span.start, "end": span.end, "text": text[span.start:span.end], "labels": [span.label]},
+            "value": {"start": span.start, "end": span.end, "text": text[span.start : span.end], "labels": [span.label]},
         }
         if span.score is not None:
             item["score"] = round(float(span.score), 4)
@@ -188,4 +191,3 @@ def gold_task(task_id: int, example: Example) -> dict:
         "data": {"text": example.text, "article_id": example.article_id, "sentence_index": example.sentence_index},
         "annotations": [{"id": task_id, "was_cancelled": False, "result": span_results(example.text, example.spans)}],
     }
-

@@ -80,7 +80,7 @@ def _check(paths: list[Path], show: bool) -> int:
             counts[span.label] += 1
             inside = [s for s in sentences if s.start <= span.start and span.end <= s.end]
             if not inside:
-                print(f"{path}: span {text[span.start:span.end]!r} crosses a sentence boundary")
+                print(f"{path}: span {text[span.start : span.end]!r} crosses a sentence boundary")
                 failed += 1
         if show:
             print(f"== {path} ({len(sentences)} sentences)")
@@ -88,7 +88,7 @@ def _check(paths: list[Path], show: bool) -> int:
                 print(f"  [{sentence.index}] {sentence.text}")
                 for span in spans:
                     if sentence.start <= span.start < sentence.end:
-                        print(f"      {span.label:16} {text[span.start:span.end]}")
+                        print(f"      {span.label:16} {text[span.start : span.end]}")
     print(f"{len(paths)} files, {sentence_total} sentences, {sum(counts.values())} spans")
     for name in LABEL_NAMES:
         print(f"  {name:16} {counts[name]}")
@@ -96,8 +96,9 @@ def _check(paths: list[Path], show: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m annotations.markup", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m annotations.markup", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="parse markup files and report problems and counts")
     check.add_argument("paths", nargs="+", type=Path)

@@ -26,7 +26,7 @@ def read_article(path: Path) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"{path}: not UTF-8 (byte {error.start}: {data[error.start:error.start + 1]!r});"
+            f"{path}: not UTF-8 (byte {error.start}: {data[error.start : error.start + 1]!r});"
             " convert it with e.g. `iconv -f cp1258 -t utf-8`"
         ) from None
     if not text.strip():
@@ -45,9 +45,7 @@ class Sentence:
 
 
 # Words after which a period does not end a sentence ("TP. Hồ Chí Minh", "ThS. Lê Văn A").
-ABBREVIATIONS = frozenset(
-    "TP Tp tp Th.S ThS TS PGS GS BS KS CN Đ/c đ/c Mr Mrs Dr v.v".split()
-)
+ABBREVIATIONS = frozenset("TP Tp tp Th.S ThS TS PGS GS BS KS CN Đ/c đ/c Mr Mrs Dr v.v".split())
 
 # A candidate boundary: sentence-final punctuation, optional closing quotes or
 # brackets, then whitespace.
@@ -85,8 +83,7 @@ def split_sentences(text: str) -> list[Sentence]:
             last_word = words_before[-1] if words_before else ""
             # "TS." after a number is the fishing-vessel suffix (tàu cá KH 96125 TS.), not "Tiến sĩ".
             after_number = len(words_before) > 1 and words_before[-2].isdigit()
-            if end.group() == "." and not after_number and (
-                    last_word in ABBREVIATIONS or re.fullmatch(r"[A-ZĐ]", last_word)):
+            if end.group() == "." and not after_number and (last_word in ABBREVIATIONS or re.fullmatch(r"[A-ZĐ]", last_word)):
                 continue
             _append(sentences, text, line_start + piece_start, line_start + end.end())
             piece_start = end.end()

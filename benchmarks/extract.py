@@ -14,8 +14,8 @@ from pathlib import Path
 
 from annotations.markup import parse
 from inference.articles import Article, read_inputs
-from inference.extract import tag_articles
 from inference.events import article_events
+from inference.extract import tag_articles
 from inference.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,16 +31,19 @@ def main() -> None:
     else:
         articles = read_inputs([ROOT / "seeds"]) + [
             Article(p.stem, parse(p.read_text(encoding="utf-8"))[0], str(p))
-            for p in sorted((ROOT / "annotations" / "source").glob("b*/*.txt"))]
+            for p in sorted((ROOT / "annotations" / "source").glob("b*/*.txt"))
+        ]
     tagger = Tagger.load(args.model)
     started = time.time()
     tagged = tag_articles(tagger, articles)
     events = sum(len(article_events(t.article.id, t.sentences)) for t in tagged)
     seconds = time.time() - started
     sentences = sum(len(t.sentences) for t in tagged)
-    print(f"{len(articles)} articles, {sentences} sentences, {events} events in {seconds:.1f} s:"
-          f" {sentences / seconds:.1f} sentences/s; peak memory"
-          f" {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+    print(
+        f"{len(articles)} articles, {sentences} sentences, {events} events in {seconds:.1f} s:"
+        f" {sentences / seconds:.1f} sentences/s; peak memory"
+        f" {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
+    )
 
 
 if __name__ == "__main__":

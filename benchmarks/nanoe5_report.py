@@ -157,9 +157,7 @@ def main() -> None:
         model = AutoModel.from_pretrained(model_dir).eval()
         for is_query, prefix in ((True, "query: "), (False, "passage: ")):
             texts = seeds[:64]
-            cosines = (embeddings(model, tokenizer, [prefix + t for t in texts]) * engine.encode(texts, is_query)).sum(
-                1
-            )
+            cosines = (embeddings(model, tokenizer, [prefix + t for t in texts]) * engine.encode(texts, is_query)).sum(1)
             print(f"embedding cosine, {prefix!r} x {len(texts)} seed sentences: min {cosines.min():.5f}, "
                   f"mean {cosines.mean():.5f}")  # fmt: skip
 

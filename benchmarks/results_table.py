@@ -1,6 +1,6 @@
 """Print a markdown table of test (and dev) scores from runs' metrics.json files.
 
-    .venv/bin/python benchmarks/results_table.py runs/e5-small runs/scratch-small
+.venv/bin/python benchmarks/results_table.py runs/e5-small runs/scratch-small
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ def main(run_dirs: list[str]) -> None:
     print("| run | base model | steps | training time | dev micro F1 | test micro F1 | test macro F1 |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, metrics in runs:
-        print(f"| {name} | {metrics['base_model']} | {metrics['steps']} | {metrics['train_seconds'] / 60:.1f} min |"
-              f" {metrics['dev']['micro']['f1']:.3f} | {metrics['test']['micro']['f1']:.3f} |"
-              f" {metrics['test']['macro']['f1']:.3f} |")
+        print(
+            f"| {name} | {metrics['base_model']} | {metrics['steps']} | {metrics['train_seconds'] / 60:.1f} min |"
+            f" {metrics['dev']['micro']['f1']:.3f} | {metrics['test']['micro']['f1']:.3f} |"
+            f" {metrics['test']['macro']['f1']:.3f} |"
+        )
 
 
 if __name__ == "__main__":

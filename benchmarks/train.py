@@ -31,14 +31,17 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"config            {args.config}")
     print(f"run directory     {run_dir}")
-    print(f"wall time         {wall / 60:.1f} min (training loop {metrics['train_seconds'] / 60:.1f} min,"
-          f" {metrics['steps']} steps)")
+    print(
+        f"wall time         {wall / 60:.1f} min (training loop {metrics['train_seconds'] / 60:.1f} min, {metrics['steps']} steps)"
+    )
     print(f"peak memory       {peak_mb:,.0f} MB")
     for split in ("dev", "test"):
         if split in metrics:
             m = metrics[split]
-            print(f"{split:5} micro F1    {m['micro']['f1']:.4f}  (P {m['micro']['precision']:.4f},"
-                  f" R {m['micro']['recall']:.4f}), macro F1 {m['macro']['f1']:.4f}, {m['sentences']} sentences")
+            print(
+                f"{split:5} micro F1    {m['micro']['f1']:.4f}  (P {m['micro']['precision']:.4f},"
+                f" R {m['micro']['recall']:.4f}), macro F1 {m['macro']['f1']:.4f}, {m['sentences']} sentences"
+            )
     if metrics["train_seconds"]:
         print(f"dev F1 per minute {metrics['dev']['micro']['f1'] / (metrics['train_seconds'] / 60):.4f}")
 

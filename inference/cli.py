@@ -22,6 +22,7 @@ from pathlib import Path
 
 from annotations.errors import BienphongError
 
+
 def positive_int(text: str) -> int:
     """argparse type: an integer of at least 1."""
     try:
@@ -47,7 +48,7 @@ def check_output(output: Path, inputs: list) -> None:
         raise BienphongError(f"--output {output}: {output.parent} is not a folder")
 
 
-INPUT_HELP = "a .txt article, a folder of .txt articles, or a .jsonl file of {\"id\", \"text\"} objects"
+INPUT_HELP = 'a .txt article, a folder of .txt articles, or a .jsonl file of {"id", "text"} objects'
 
 
 def _train(args) -> int:
@@ -127,9 +128,11 @@ def _validate(args) -> int:
         for problem in report.problems:
             print(problem)
         status = "INVALID" if report.problems else "ok"
-        print(f"{path}: {status}: {len(report.examples)} annotated tasks, {sum(labels.values())} spans,"
-              f" {report.skipped_unannotated} tasks without a finished annotation skipped,"
-              f" {len(report.problems)} problems")
+        print(
+            f"{path}: {status}: {len(report.examples)} annotated tasks, {sum(labels.values())} spans,"
+            f" {report.skipped_unannotated} tasks without a finished annotation skipped,"
+            f" {len(report.problems)} problems"
+        )
         failed |= bool(report.problems)
     return 1 if failed else 0
 
@@ -138,9 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bienphong", description="Information extraction from Vietnamese Border Guard reports.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    train = commands.add_parser("train", help="train a token classifier from a YAML config",
-                                description="Train from a YAML config (see configs/). A run directory that already"
-                                            " has checkpoints resumes from the last one.")
+    train = commands.add_parser(
+        "train",
+        help="train a token classifier from a YAML config",
+        description="Train from a YAML config (see configs/). A run directory that already"
+        " has checkpoints resumes from the last one.",
+    )
     train.add_argument("--config", required=True, type=Path, help="YAML config file")
     train.add_argument("--output-dir", type=Path, help="run directory (default: output_dir of the config)")
     train.add_argument("--fresh", action="store_true", help="refuse to resume: fail if checkpoints exist")
@@ -151,8 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", required=True, nargs="+", type=Path, help="Label Studio JSON export file(s)")
     evaluate.add_argument("--output", type=Path, help="write the metrics as JSON here")
     evaluate.add_argument("--batch-size", type=positive_int, default=32)
-    evaluate.add_argument("--decoding", choices=["viterbi", "argmax"],
-                          help="override the model's decoding (default: the one stored in the model)")
+    evaluate.add_argument(
+        "--decoding", choices=["viterbi", "argmax"], help="override the model's decoding (default: the one stored in the model)"
+    )
     evaluate.set_defaults(run=_evaluate)
 
     for name, handler, help_text in (
@@ -162,8 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--model", required=True, type=Path, help="trained model directory")
         sub.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
-        sub.add_argument("--output", required=True, type=Path,
-                         help="output file (.jsonl for extract, .json for tasks); written atomically")
+        sub.add_argument(
+            "--output", required=True, type=Path, help="output file (.jsonl for extract, .json for tasks); written atomically"
+        )
         sub.add_argument("--batch-size", type=positive_int, default=32)
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "tasks":
@@ -174,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE.json")
     validate.set_defaults(run=_validate)
     from inference.review import add_commands
+
     add_commands(commands)
     return parser
 

@@ -70,10 +70,9 @@ def trim_span(text: str, span: Span) -> Span | None:
         last = text[end - 1]
         if last.isspace():
             end -= 1
-        elif last in _BRACKETS and _BRACKETS[last] in text[start:end - 1]:
+        elif last in _BRACKETS and _BRACKETS[last] in text[start : end - 1]:
             break
-        elif last == "." and end - start >= 2 and text[end - 2].isupper() and (
-                end - start == 2 or not text[end - 3].isalpha()):
+        elif last == "." and end - start >= 2 and text[end - 2].isupper() and (end - start == 2 or not text[end - 3].isalpha()):
             break
         elif _is_punctuation(last):
             end -= 1
@@ -84,8 +83,9 @@ def trim_span(text: str, span: Span) -> Span | None:
     return Span(start, end, span.label, span.score)
 
 
-def decode(text: str, words: list[Word], probabilities: np.ndarray, tags: list[str],
-           method: str = "viterbi") -> tuple[list[str], list[float], list[Span]]:
+def decode(
+    text: str, words: list[Word], probabilities: np.ndarray, tags: list[str], method: str = "viterbi"
+) -> tuple[list[str], list[float], list[Span]]:
     """Tags, the probability of each chosen tag, and trimmed spans of one sentence."""
     if method == "viterbi":
         indices = viterbi(probabilities, allowed_transitions(tags))

@@ -12,10 +12,10 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
 from annotations.bio import spans_to_tags
+from annotations.errors import InputError
 from annotations.labelstudio import Example
 from annotations.schema import LABEL_NAMES
 from annotations.segmentation import split_words_at
-from annotations.errors import InputError
 from inference.tagger import Tagger
 
 
@@ -24,13 +24,20 @@ def score(gold: list[list[str]], predicted: list[list[str]]) -> dict:
     per_label = {}
     for name in LABEL_NAMES:
         row = report.get(name, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
-        per_label[name] = {"precision": round(float(row["precision"]), 4), "recall": round(float(row["recall"]), 4),
-                           "f1": round(float(row["f1-score"]), 4), "support": int(row["support"])}
+        per_label[name] = {
+            "precision": round(float(row["precision"]), 4),
+            "recall": round(float(row["recall"]), 4),
+            "f1": round(float(row["f1-score"]), 4),
+            "support": int(row["support"]),
+        }
     summary = {}
     for key, name in (("micro avg", "micro"), ("macro avg", "macro")):
         row = report.get(key, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
-        summary[name] = {"precision": round(float(row["precision"]), 4), "recall": round(float(row["recall"]), 4),
-                         "f1": round(float(row["f1-score"]), 4)}
+        summary[name] = {
+            "precision": round(float(row["precision"]), 4),
+            "recall": round(float(row["recall"]), 4),
+            "f1": round(float(row["f1-score"]), 4),
+        }
     return {**summary, "per_label": per_label}
 
 

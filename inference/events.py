@@ -100,10 +100,16 @@ class Event:
 
 
 def _slot(span: Span, sentence: TaggedSentence) -> Slot:
-    text = sentence.text[span.start:span.end]
+    text = sentence.text[span.start : span.end]
     values = {k: v for k, v in normalise(span.label, text).items() if k != "text"}
-    return Slot(label=span.label, text=text, start=sentence.start + span.start, end=sentence.start + span.end,
-                score=None if span.score is None else round(span.score, 4), **values)
+    return Slot(
+        label=span.label,
+        text=text,
+        start=sentence.start + span.start,
+        end=sentence.start + span.end,
+        score=None if span.score is None else round(span.score, 4),
+        **values,
+    )
 
 
 def _context(spans: list[Span], label: str, sentence: TaggedSentence, earlier: Slot | None) -> Slot | None:
@@ -128,7 +134,7 @@ def _people(sentence: TaggedSentence) -> list[tuple[Span, list[Span], Span | Non
     spans = [s for s in sentence.spans if s.label in PEOPLE_LABELS]
     chains: list[list[Span]] = []
     for span in spans:
-        if chains and _CHAIN_GAP.fullmatch(sentence.text[chains[-1][-1].end:span.start]):
+        if chains and _CHAIN_GAP.fullmatch(sentence.text[chains[-1][-1].end : span.start]):
             chains[-1].append(span)
         else:
             chains.append([span])
@@ -142,7 +148,7 @@ def _people(sentence: TaggedSentence) -> list[tuple[Span, list[Span], Span | Non
         for i, span in enumerate(chain):
             before = [n for n in names if n < i]
             after = [n for n in names if n > i]
-            directly_before_name = i + 1 in names and not sentence.text[span.end:chain[i + 1].start].strip()
+            directly_before_name = i + 1 in names and not sentence.text[span.end : chain[i + 1].start].strip()
             owner = after[0] if after and (not before or directly_before_name) else (before[-1] if before else None)
             if owner is None:
                 continue
@@ -163,8 +169,9 @@ def article_events(article_id: str, sentences: list[TaggedSentence], model_versi
         time_here = _context(sentence.spans, "TIME", sentence, last_time)
         organisation_here = _context(sentence.spans, "ORGANIZATION", sentence, last_organisation)
 
-        def event(kind: str, start: int, end: int, slots: dict, clause_spans: list[Span],
-                  organisation: Slot | None = None) -> Event:
+        def event(
+            kind: str, start: int, end: int, slots: dict, clause_spans: list[Span], organisation: Slot | None = None
+        ) -> Event:
             return Event(
                 article_id=article_id,
                 sentence_index=sentence.index,
@@ -173,8 +180,7 @@ def article_events(article_id: str, sentences: list[TaggedSentence], model_versi
                 end=sentence.start + end,
                 evidence=sentence.text[start:end].strip(),
                 time=_context(clause_spans, "TIME", sentence, None) or time_here,
-                organization=organisation or _context(clause_spans, "ORGANIZATION", sentence, None)
-                or organisation_here,
+                organization=organisation or _context(clause_spans, "ORGANIZATION", sentence, None) or organisation_here,
                 locations=[_slot(s, sentence) for s in clause_spans if s.label == "LOCATION"],
                 slots=slots,
                 confidence=_confidence(slots),
@@ -183,8 +189,11 @@ def article_events(article_id: str, sentences: list[TaggedSentence], model_versi
 
         for start, end in _clauses(sentence):
             inside = [s for s in sentence.spans if start <= s.start and s.end <= end]
-            by_label = lambda labels: {l: [_slot(s, sentence) for s in inside if s.label == l]  # noqa: E731,E741
-                                       for l in labels if any(s.label == l for s in inside)}
+            by_label = lambda labels: {
+                name: [_slot(s, sentence) for s in inside if s.label == name]
+                for name in labels
+                if any(s.label == name for s in inside)
+            }
             for kind, labels in COUNT_EVENTS.items():
                 slots = by_label(labels)
                 if slots:
@@ -193,7 +202,8 @@ def article_events(article_id: str, sentences: list[TaggedSentence], model_versi
             # not in a generic lead-in ("Trong công tác phòng, chống ma túy, ...").
             enforcement = [s for s in inside if s.label in ENFORCEMENT_SLOTS]
             about_drugs = any(s.label in DRUG_SLOTS for s in inside) or (
-                enforcement and _DRUG_WORDS.search(sentence.text[enforcement[0].start:end]))
+                enforcement and _DRUG_WORDS.search(sentence.text[enforcement[0].start : end])
+            )
             if about_drugs:
                 slots = by_label(DRUG_SLOTS + ENFORCEMENT_SLOTS)
                 if slots:

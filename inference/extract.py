@@ -31,8 +31,10 @@ def tag_articles(tagger: Tagger, articles: list[Article], progress: bool = True)
     """Tag every sentence of every article in one batched pass."""
     split = [split_sentences(article.text) for article in articles]
     tagged = iter(tagger.predict([s.text for sentences in split for s in sentences], progress=progress))
-    return [TaggedArticle(article, [next(tagged).placed(s.index, s.start) for s in sentences])
-            for article, sentences in zip(articles, split)]
+    return [
+        TaggedArticle(article, [next(tagged).placed(s.index, s.start) for s in sentences])
+        for article, sentences in zip(articles, split)
+    ]
 
 
 class Extractor:
@@ -58,8 +60,9 @@ class Extractor:
         return article_events(item.article.id, item.sentences, self.model_version)
 
 
-def tag_inputs(model: Path, inputs: list[str], batch_size: int = 32,
-               progress: bool = True) -> tuple[Extractor, list[TaggedArticle]]:
+def tag_inputs(
+    model: Path, inputs: list[str], batch_size: int = 32, progress: bool = True
+) -> tuple[Extractor, list[TaggedArticle]]:
     """Read INPUTs (files, folders, .jsonl) and tag them with the model in ``model``."""
     articles = read_inputs(inputs)  # read first: bad input fails before the model loads
     extractor = Extractor(model, batch_size=batch_size)

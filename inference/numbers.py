@@ -11,27 +11,121 @@ import re
 
 from annotations.schema import QUALIFIERS, SLOT_TYPES
 
-_DIGITS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
-           "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9}
+_DIGITS = {
+    "không": 0,
+    "một": 1,
+    "mốt": 1,
+    "hai": 2,
+    "ba": 3,
+    "bốn": 4,
+    "tư": 4,
+    "năm": 5,
+    "lăm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "bẩy": 7,
+    "tám": 8,
+    "chín": 9,
+}
 _SCALES = {"nghìn": 1_000, "ngàn": 1_000, "triệu": 1_000_000, "tỉ": 1_000_000_000, "tỷ": 1_000_000_000}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 # weight unit -> grams
-WEIGHTS = {"kg": 1000.0, "kilogam": 1000.0, "ki-lô-gam": 1000.0, "g": 1.0, "gam": 1.0, "gram": 1.0, "gr": 1.0,
-           "tấn": 1_000_000.0, "tạ": 100_000.0, "yến": 10_000.0, "mg": 0.001, "lạng": 100.0}
+WEIGHTS = {
+    "kg": 1000.0,
+    "kilogam": 1000.0,
+    "ki-lô-gam": 1000.0,
+    "g": 1.0,
+    "gam": 1.0,
+    "gram": 1.0,
+    "gr": 1.0,
+    "tấn": 1_000_000.0,
+    "tạ": 100_000.0,
+    "yến": 10_000.0,
+    "mg": 0.001,
+    "lạng": 100.0,
+}
 # Measure words (classifiers, units, counted nouns of people and cases). A span whose
 # first word after the number is not one of these has no unit: "8 xe máy" counts "xe máy".
-MEASURE_WORDS = frozenset({
-    "lần", "lượt", "buổi", "ca", "tổ", "chuyến", "giờ", "phút", "vụ", "người", "bị can", "công dân",
-    "đối tượng", "trường hợp", "vụ án", "chuyên án", "bánh", "tép", "gói", "viên", "kg", "g", "gam", "gram",
-    "gr", "mg", "tấn", "tạ", "yến", "lạng", "lít", "m3", "mét", "km", "khẩu", "chiếc", "cái", "con", "bao",
-    "cây", "hộp", "thùng", "kiện", "tấm", "quả", "bộ", "đôi", "cặp", "điếu", "cá thể", "can",
-    "đồng", "usd", "vnđ", "vnd", "tệ", "nhân dân tệ", "kíp", "bạt", "riel",
-})
+MEASURE_WORDS = frozenset(
+    {
+        "lần",
+        "lượt",
+        "buổi",
+        "ca",
+        "tổ",
+        "chuyến",
+        "giờ",
+        "phút",
+        "vụ",
+        "người",
+        "bị can",
+        "công dân",
+        "đối tượng",
+        "trường hợp",
+        "vụ án",
+        "chuyên án",
+        "bánh",
+        "tép",
+        "gói",
+        "viên",
+        "kg",
+        "g",
+        "gam",
+        "gram",
+        "gr",
+        "mg",
+        "tấn",
+        "tạ",
+        "yến",
+        "lạng",
+        "lít",
+        "m3",
+        "mét",
+        "km",
+        "khẩu",
+        "chiếc",
+        "cái",
+        "con",
+        "bao",
+        "cây",
+        "hộp",
+        "thùng",
+        "kiện",
+        "tấm",
+        "quả",
+        "bộ",
+        "đôi",
+        "cặp",
+        "điếu",
+        "cá thể",
+        "can",
+        "đồng",
+        "usd",
+        "vnđ",
+        "vnd",
+        "tệ",
+        "nhân dân tệ",
+        "kíp",
+        "bạt",
+        "riel",
+    }
+)
 # Longest first, so "nhân dân tệ" wins over "tệ" and "vụ án" over "vụ".
 _MEASURE_WORDS_LONGEST_FIRST = tuple(sorted(MEASURE_WORDS, key=len, reverse=True))
-CURRENCIES = {"đồng": "VND", "vnđ": "VND", "vnd": "VND", "usd": "USD", "đô": "USD", "đô-la": "USD",
-              "nhân dân tệ": "CNY", "tệ": "CNY", "kíp": "LAK", "bạt": "THB", "riel": "KHR"}
+CURRENCIES = {
+    "đồng": "VND",
+    "vnđ": "VND",
+    "vnd": "VND",
+    "usd": "USD",
+    "đô": "USD",
+    "đô-la": "USD",
+    "nhân dân tệ": "CNY",
+    "tệ": "CNY",
+    "kíp": "LAK",
+    "bạt": "THB",
+    "riel": "KHR",
+}
 
 
 def parse_digits(token: str) -> float:
@@ -96,7 +190,7 @@ def parse_quantity(text: str) -> dict:
     match = _NUMBER.match(rest)
     if match:
         value = parse_digits(match.group())
-        rest = rest[match.end():].strip()
+        rest = rest[match.end() :].strip()
     else:
         # Number words: take the longest prefix of words that parses.
         value, used = None, 0
@@ -118,7 +212,7 @@ def parse_quantity(text: str) -> dict:
         lowered = rest.lower()
         unit = next((u for u in _MEASURE_WORDS_LONGEST_FIRST if lowered == u or lowered.startswith(u + " ")), None)
         result["unit"] = unit
-        noun = rest[len(unit):].strip() if unit else rest
+        noun = rest[len(unit) :].strip() if unit else rest
         if noun:
             result["noun"] = noun
     return result

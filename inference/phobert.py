@@ -25,9 +25,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from annotations.errors import BienphongError
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, processors
 from transformers import PreTrainedTokenizerFast
+
+from annotations.errors import BienphongError
 
 VOCAB_FILE = "vocab.txt"
 MERGES_FILE = "bpe.codes"
@@ -133,8 +134,7 @@ class PhobertTokenizerFast(PreTrainedTokenizerFast):
         encoding_dict, encodings = super()._convert_encoding(*args, **kwargs)
         size, unk = len(self._tokens), self._unk_id
         encoding_dict["input_ids"] = [
-            ids if not ids or max(ids) < size else [i if i < size else unk for i in ids]
-            for ids in encoding_dict["input_ids"]
+            ids if not ids or max(ids) < size else [i if i < size else unk for i in ids] for ids in encoding_dict["input_ids"]
         ]
         return encoding_dict, encodings
 
@@ -196,9 +196,7 @@ def build_fast_tokenizer(directory: str | os.PathLike, model_max_length: int = 2
     """
     directory = Path(directory)
     if not is_phobert_dir(directory):
-        raise BienphongError(
-            f"{directory}: not a PhoBERT tokenizer directory (needs {VOCAB_FILE} and {MERGES_FILE})"
-        )
+        raise BienphongError(f"{directory}: not a PhoBERT tokenizer directory (needs {VOCAB_FILE} and {MERGES_FILE})")
     tokens = [*SPECIAL_TOKENS, *read_vocab(directory / VOCAB_FILE), MASK_TOKEN]
     return PhobertTokenizerFast(
         tokenizer_object=_backend(tokens, read_merges(directory / MERGES_FILE)),

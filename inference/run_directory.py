@@ -56,8 +56,7 @@ def read_settings(directory: str | Path) -> tuple[RunSettings, dict[int, str]]:
     if not directory.is_dir():
         raise BienphongError(f"{directory}: no such model directory; train one with `bienphong train`")
     if not config_path.is_file():
-        raise BienphongError(f"{directory}: not a trained model directory (no config.json); "
-                             "train one with `bienphong train`")
+        raise BienphongError(f"{directory}: not a trained model directory (no config.json); train one with `bienphong train`")
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -81,8 +80,11 @@ def _labels(config: dict, config_path: Path) -> dict[int, str]:
     expected = bio_tags()
     if sorted(id2label) != list(range(len(id2label))) or sorted(map(str, id2label.values())) != sorted(expected):
         unknown = sorted(set(map(str, id2label.values())) - set(expected))
-        detail = f"labels outside the schema: {unknown[:5]}" if unknown else \
-            f"expected the {len(expected)} IOB2 tags of the schema with ids 0..{len(expected) - 1}"
+        detail = (
+            f"labels outside the schema: {unknown[:5]}"
+            if unknown
+            else f"expected the {len(expected)} IOB2 tags of the schema with ids 0..{len(expected) - 1}"
+        )
         raise BienphongError(f"{config_path}: 'id2label' does not match the slot schema ({detail})")
     return id2label
 
@@ -92,8 +94,7 @@ def _check_files(directory: Path) -> None:
     if not weights.is_file() or weights.stat().st_size == 0:
         raise BienphongError(f"{directory}: {WEIGHTS_FILE} is missing or empty")
     if not (directory / TOKENIZER_FILE).is_file() and not phobert.is_phobert_dir(directory):
-        raise BienphongError(f"{directory}: no tokenizer files ({TOKENIZER_FILE}, or PhoBERT's vocab.txt and "
-                             "bpe.codes)")
+        raise BienphongError(f"{directory}: no tokenizer files ({TOKENIZER_FILE}, or PhoBERT's vocab.txt and bpe.codes)")
 
 
 def load(directory: str | Path) -> RunModel:

@@ -68,8 +68,7 @@ class RunSettings:
             raise BienphongError(f"{source}: '{CONFIG_KEY}' must be an object of settings, not {type(raw).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(raw) - known)
-        missing = sorted(f.name for f in fields(cls) if f.name in ("segmenter", "max_length", "stride")
-                         and f.name not in raw)
+        missing = sorted(f.name for f in fields(cls) if f.name in ("segmenter", "max_length", "stride") and f.name not in raw)
         if unknown or missing:
             parts = ([f"unknown keys {unknown}"] if unknown else []) + ([f"missing keys {missing}"] if missing else [])
             raise BienphongError(f"{source}: '{CONFIG_KEY}' settings: {', '.join(parts)}")

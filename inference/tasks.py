@@ -25,12 +25,18 @@ def review_tasks(tagged: list[TaggedArticle], model_version: str, limit: int | N
     for item in tagged:
         for sentence in item.sentences:
             score = round(sentence.confidence, 4)
-            tasks.append({
-                "data": {"text": sentence.text, "article_id": item.article.id, "sentence_index": sentence.index,
-                         "task_key": task_key(item.article.id, sentence.index, sentence.text)},
-                "predictions": [{"model_version": model_version, "score": score,
-                                 "result": span_results(sentence.text, sentence.spans)}],
-            })
-    tasks.sort(key=lambda task: (task["predictions"][0]["score"], task["data"]["article_id"],
-                                 task["data"]["sentence_index"]))
+            tasks.append(
+                {
+                    "data": {
+                        "text": sentence.text,
+                        "article_id": item.article.id,
+                        "sentence_index": sentence.index,
+                        "task_key": task_key(item.article.id, sentence.index, sentence.text),
+                    },
+                    "predictions": [
+                        {"model_version": model_version, "score": score, "result": span_results(sentence.text, sentence.spans)}
+                    ],
+                }
+            )
+    tasks.sort(key=lambda task: (task["predictions"][0]["score"], task["data"]["article_id"], task["data"]["sentence_index"]))
     return tasks[:limit] if limit else tasks

@@ -57,8 +57,9 @@ def special_tokens(tokenizer) -> tuple[list[int], list[int]]:
     raise BienphongError("cannot locate the special tokens this tokenizer adds to a sequence")
 
 
-def make_windows(pieces: list[tuple[int, ...]], prefix: list[int], suffix: list[int],
-                 max_length: int, stride: int) -> list[Window]:
+def make_windows(
+    pieces: list[tuple[int, ...]], prefix: list[int], suffix: list[int], max_length: int, stride: int
+) -> list[Window]:
     """Cover all words with windows of at most ``max_length`` ids; consecutive windows
     share about ``stride`` subword positions of context."""
     budget = max_length - len(prefix) - len(suffix)

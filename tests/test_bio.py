@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from annotations.bio import AlignmentError, spans_to_tags, tags_to_spans
@@ -50,4 +48,4 @@ def test_stray_inside_tag_opens_a_span_and_scores_average():
 def test_underthesea_words_have_exact_offsets():
     text = "Phó Bí thư Tỉnh ủy, Chủ tịch UBND tỉnh Hà Giang Nguyễn Văn Sơn thu 0,128kg heroin."
     for word in underthesea_words(text):
-        assert word.text == text[word.start:word.end].replace(" ", "_")
+        assert word.text == text[word.start : word.end].replace(" ", "_")

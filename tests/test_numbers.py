@@ -3,19 +3,40 @@ import pytest
 from inference.numbers import normalise, parse_digits, parse_number_words, parse_quantity
 
 
-@pytest.mark.parametrize("text, value", [
-    ("1.344", 1344), ("0,128", 0.128), ("01", 1), ("37.732", 37732), ("1.344,5", 1344.5),
-    ("450.000.000", 450_000_000), ("3,5", 3.5), ("1.5", 1.5), ("03", 3),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("1.344", 1344),
+        ("0,128", 0.128),
+        ("01", 1),
+        ("37.732", 37732),
+        ("1.344,5", 1344.5),
+        ("450.000.000", 450_000_000),
+        ("3,5", 3.5),
+        ("1.5", 1.5),
+        ("03", 3),
+    ],
+)
 def test_digits(text, value):
     assert parse_digits(text) == pytest.approx(value)
 
 
-@pytest.mark.parametrize("words, value", [
-    ("một", 1), ("hai mươi", 20), ("hai mươi mốt", 21), ("mười lăm", 15), ("ba mươi tư", 34),
-    ("một trăm linh năm", 105), ("ba nghìn hai trăm", 3200), ("hai triệu", 2_000_000), ("mười", 10),
-    ("bốn trăm năm mươi", 450), ("một tỷ", 1_000_000_000),
-])
+@pytest.mark.parametrize(
+    "words, value",
+    [
+        ("một", 1),
+        ("hai mươi", 20),
+        ("hai mươi mốt", 21),
+        ("mười lăm", 15),
+        ("ba mươi tư", 34),
+        ("một trăm linh năm", 105),
+        ("ba nghìn hai trăm", 3200),
+        ("hai triệu", 2_000_000),
+        ("mười", 10),
+        ("bốn trăm năm mươi", 450),
+        ("một tỷ", 1_000_000_000),
+    ],
+)
 def test_number_words(words, value):
     assert parse_number_words(words.split()) == value
 
@@ -25,16 +46,24 @@ def test_not_number_words():
 
 
 def test_quantities_keep_qualifier_unit_and_noun():
-    assert parse_quantity("trên 1 tỉ đồng") == {"text": "trên 1 tỉ đồng", "value": 1_000_000_000, "unit": "đồng",
-                                               "qualifier": "trên"}
+    assert parse_quantity("trên 1 tỉ đồng") == {
+        "text": "trên 1 tỉ đồng",
+        "value": 1_000_000_000,
+        "unit": "đồng",
+        "qualifier": "trên",
+    }
     q = parse_quantity("1.344 lượt cán bộ, chiến sĩ")
     assert (q["value"], q["unit"], q["noun"]) == (1344, "lượt", "cán bộ, chiến sĩ")
     assert parse_quantity("hai mươi lượt")["value"] == 20
     assert parse_quantity("224") == {"text": "224", "value": 224, "unit": None}
     assert parse_quantity("hàng chục vụ")["value"] is None
     # No measure word: the counted noun stays whole and there is no unit.
-    assert parse_quantity("7 điện thoại di động") == {"text": "7 điện thoại di động", "value": 7, "unit": None,
-                                                      "noun": "điện thoại di động"}
+    assert parse_quantity("7 điện thoại di động") == {
+        "text": "7 điện thoại di động",
+        "value": 7,
+        "unit": None,
+        "noun": "điện thoại di động",
+    }
     assert parse_quantity("274 khẩu súng tự chế")["unit"] == "khẩu"
     assert parse_quantity("25.000 Nhân dân tệ")["unit"] == "nhân dân tệ"
 

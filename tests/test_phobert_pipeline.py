@@ -10,21 +10,21 @@ import pytest
 from transformers import AutoModelForTokenClassification, PhobertTokenizer, RobertaConfig, RobertaModel
 
 from annotations.bio import spans_to_tags
-from annotations.segmentation import get_segmenter
 from annotations.errors import InputError
 from inference.cli import main
-from tests.conftest import SHARED, write_seed_corpus
 from inference.preprocess import Preprocessor
 from inference.run_directory import load_tokenizer
 from inference.settings import RunSettings
 from inference.tagger import Tagger
+from tests.conftest import SHARED, write_seed_corpus
 from training.config import load_config
 from training.data import features, gold_words
 from training.modeling import label_maps
 
 TOKENIZER_DIR = Path(os.environ.get("PHOBERT_TOKENIZER_DIR", SHARED / "phobert-base-tokenizer"))
-pytestmark = pytest.mark.skipif(not (TOKENIZER_DIR / "bpe.codes").is_file(),
-                                reason=f"PhoBERT tokenizer files not found in {TOKENIZER_DIR}")
+pytestmark = pytest.mark.skipif(
+    not (TOKENIZER_DIR / "bpe.codes").is_file(), reason=f"PhoBERT tokenizer files not found in {TOKENIZER_DIR}"
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +33,19 @@ def phobert_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("phobert-tiny")
     for name in ("vocab.txt", "bpe.codes", "tokenizer_config.json"):
         shutil.copy(TOKENIZER_DIR / name, directory / name)
-    config = RobertaConfig(vocab_size=64001, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                           intermediate_size=32, max_position_embeddings=258, pad_token_id=1, bos_token_id=0,
-                           eos_token_id=2, type_vocab_size=1, tokenizer_class="PhobertTokenizer")
+    config = RobertaConfig(
+        vocab_size=64001,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=258,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        type_vocab_size=1,
+        tokenizer_class="PhobertTokenizer",
+    )
     RobertaModel(config, add_pooling_layer=False).save_pretrained(directory)  # headless, as on the hub
     return directory
 
@@ -43,8 +53,10 @@ def phobert_dir(tmp_path_factory) -> Path:
 def phobert_config(folder: Path, model_dir: Path, max_length: int = 256) -> Path:
     config = write_seed_corpus(folder, steps=3)
     text = config.read_text(encoding="utf-8")
-    text = text.replace("  scratch: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, vocab_size: 600}",
-                        f"  name: {model_dir}")
+    text = text.replace(
+        "  scratch: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, vocab_size: 600}",
+        f"  name: {model_dir}",
+    )
     text = text.replace("max_length: 24, stride: 6", f"max_length: {max_length}, stride: 64")
     config.write_text(text, encoding="utf-8")
     return config
@@ -95,7 +107,7 @@ def test_train_and_tag_with_256_position_windows(phobert_dir, tmp_path):
     assert sum(len(tagger.preprocessor.encoder(w.text)) for w in tagged.words) > 2 * 256, "needs several windows"
     assert len(tagged.tags) == len(tagged.words)
     for span in tagged.spans:  # decoded spans are exact character ranges on word boundaries
-        assert long_sentence[span.start:span.end] == long_sentence[span.start:span.end].strip()
+        assert long_sentence[span.start : span.end] == long_sentence[span.start : span.end].strip()
         assert any(w.start == span.start for w in tagged.words) and any(w.end == span.end for w in tagged.words)
     metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["base_model"] == str(phobert_dir)

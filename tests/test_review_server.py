@@ -21,8 +21,8 @@ import pytest
 
 from annotations.labelstudio import read_file
 from annotations.schema import labeling_config_xml
-from tests.conftest import write_seed_corpus
 from inference.cli import main
+from tests.conftest import write_seed_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -48,8 +48,7 @@ class RunningServer:
 
     def wait(self) -> None:
         """Until the API answers our token (the admin user and token exist only after set-up)."""
-        request = urllib.request.Request(f"{self.url}/api/current-user/whoami",
-                                         headers={"Authorization": f"Token {TOKEN}"})
+        request = urllib.request.Request(f"{self.url}/api/current-user/whoami", headers={"Authorization": f"Token {TOKEN}"})
         while time.monotonic() - self.launched < START_TIMEOUT:
             if self.process.poll() is not None:
                 pytest.fail(f"label-studio exited with {self.process.returncode}:\n{self.log_tail()}")
@@ -68,23 +67,32 @@ class RunningServer:
 def label_studio_process(tmp_path_factory):
     """Launches the server (not waiting for it, so that it starts while the tiny model trains)."""
     if not EXECUTABLE.exists():
-        pytest.skip(f"label-studio is not installed next to {sys.executable}; install it with"
-                    " `pip install -e '.[dev]'` to run the server tests")
+        pytest.skip(
+            f"label-studio is not installed next to {sys.executable}; install it with"
+            " `pip install -e '.[dev]'` to run the server tests"
+        )
     data = tmp_path_factory.mktemp("label-studio")
     port = _free_port()
-    env = dict(os.environ,
-               LABEL_STUDIO_BASE_DATA_DIR=str(data / "data"),
-               LABEL_STUDIO_USERNAME="reviewer@example.com",
-               LABEL_STUDIO_PASSWORD="test-password-123",
-               LABEL_STUDIO_USER_TOKEN=TOKEN,
-               LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
-               LATEST_VERSION_CHECK="false",
-               COLLECT_ANALYTICS="false")
+    env = dict(
+        os.environ,
+        LABEL_STUDIO_BASE_DATA_DIR=str(data / "data"),
+        LABEL_STUDIO_USERNAME="reviewer@example.com",
+        LABEL_STUDIO_PASSWORD="test-password-123",
+        LABEL_STUDIO_USER_TOKEN=TOKEN,
+        LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
+        LATEST_VERSION_CHECK="false",
+        COLLECT_ANALYTICS="false",
+    )
     log = data / "server.log"
     with log.open("w", encoding="utf-8") as stream:
         process = subprocess.Popen(
             [str(EXECUTABLE), "start", "--no-browser", "--internal-host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=stream, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            env=env,
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     server = RunningServer(process, f"http://127.0.0.1:{port}", log)
     yield server
     if process.poll() is None:
@@ -103,8 +111,9 @@ def label_studio(label_studio_process, request) -> RunningServer:
     capture = request.config.pluginmanager.getplugin("capturemanager")
     if reporter is not None and capture is not None:
         with capture.global_and_fixture_disabled():
-            reporter.write_line(f"\nlabel-studio answered at {label_studio_process.url}"
-                                f" {label_studio_process.start_seconds:.0f} s after launch")
+            reporter.write_line(
+                f"\nlabel-studio answered at {label_studio_process.url} {label_studio_process.start_seconds:.0f} s after launch"
+            )
     return label_studio_process
 
 
@@ -137,9 +146,10 @@ def _retitle(model_dir: Path, version: str) -> None:
 
 
 @pytest.mark.server
-def test_review_round_trip(label_studio_process, tiny_model, seed_corpus, label_studio, client, env, tmp_path, capsys,
-                           monkeypatch):
-    from inference.review import Server
+def test_review_round_trip(
+    label_studio_process, tiny_model, seed_corpus, label_studio, client, env, tmp_path, capsys, monkeypatch
+):
+    from inference.review.client import Server
 
     monkeypatch.setattr(Server, "task_page", 7)  # list projects page by page
     title = "bienphong-review-test"
@@ -167,8 +177,7 @@ def test_review_round_trip(label_studio_process, tiny_model, seed_corpus, label_
     assert main(["train", "--config", str(better / "tiny.yaml"), "--output-dir", str(better / "run")]) == 0
     _retitle(better / "run", "review-test@2")
     capsys.readouterr()
-    assert main(["ls", "push", "--model", str(better / "run"), str(SEEDS), "--limit", "15", "--project", title,
-                 "--quiet"]) == 0
+    assert main(["ls", "push", "--model", str(better / "run"), str(SEEDS), "--limit", "15", "--project", title, "--quiet"]) == 0
     out = capsys.readouterr().out
     created = int(out.split(" tasks created")[0].rsplit(" ", 1)[-1])
     predicted = int(out.split(" existing tasks got")[0].rsplit(" ", 1)[-1])
@@ -184,8 +193,11 @@ def test_review_round_trip(label_studio_process, tiny_model, seed_corpus, label_
 
     # 4. a reviewer at work: the task with most predicted spans gets one relabelled, one deleted and one
     # added span, the rest accepted; two more tasks are accepted as they are; one is skipped (cancelled)
-    newest = {t["id"]: next(p for p in t["predictions"] if p["model_version"] == "review-test@2")
-              for t in tasks if any(p["model_version"] == "review-test@2" for p in t["predictions"])}
+    newest = {
+        t["id"]: next(p for p in t["predictions"] if p["model_version"] == "review-test@2")
+        for t in tasks
+        if any(p["model_version"] == "review-test@2" for p in t["predictions"])
+    }
     ranked = sorted(newest, key=lambda i: -len(newest[i]["result"]))
     main_task, accepted, skipped = ranked[0], ranked[1:3], ranked[3]
     prediction = newest[main_task]
@@ -198,13 +210,19 @@ def test_review_round_trip(label_studio_process, tiny_model, seed_corpus, label_
     first["labels"] = ["MONEY" if first["labels"] != ["MONEY"] else "LOCATION"]
     del result[-1]
     covered = {i for item in prediction["result"] for i in range(item["value"]["start"], item["value"]["end"])}
-    start = next(i for i, ch in enumerate(text) if not ch.isspace() and i not in covered
-                 and (i == 0 or text[i - 1].isspace()))
+    start = next(i for i, ch in enumerate(text) if not ch.isspace() and i not in covered and (i == 0 or text[i - 1].isspace()))
     end = start
     while end < len(text) and not text[end].isspace() and end not in covered:
         end += 1
-    result.append({"id": "reviewer-added", "from_name": "label", "to_name": "text", "type": "labels",
-                   "value": {"start": start, "end": end, "text": text[start:end], "labels": ["SEIZED_ITEM"]}})
+    result.append(
+        {
+            "id": "reviewer-added",
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": start, "end": end, "text": text[start:end], "labels": ["SEIZED_ITEM"]},
+        }
+    )
     client.annotations.create(id=main_task, result=result, parent_prediction=prediction["id"], was_cancelled=False)
     accepted_spans = 0
     for task_id in accepted:
@@ -232,11 +250,14 @@ def test_review_round_trip(label_studio_process, tiny_model, seed_corpus, label_
 
     # 6. training reads it: one step on the pulled file plus the seed corpus
     config = tmp_path / "retrain.yaml"
-    config.write_text((seed_corpus / "tiny.yaml").read_text(encoding="utf-8")
-                      .replace("files: [seeds.json]", f"files: [{json.dumps(str(output))}, "
-                                                     f"{json.dumps(str(seed_corpus / 'seeds.json'))}]")
-                      .replace("split: split.yaml", f"split: {json.dumps(str(seed_corpus / 'split.yaml'))}")
-                      .replace("max_steps: 12", "max_steps: 1"), encoding="utf-8")
+    config.write_text(
+        (seed_corpus / "tiny.yaml")
+        .read_text(encoding="utf-8")
+        .replace("files: [seeds.json]", f"files: [{json.dumps(str(output))}, {json.dumps(str(seed_corpus / 'seeds.json'))}]")
+        .replace("split: split.yaml", f"split: {json.dumps(str(seed_corpus / 'split.yaml'))}")
+        .replace("max_steps: 12", "max_steps: 1"),
+        encoding="utf-8",
+    )
     assert main(["train", "--config", str(config), "--output-dir", str(tmp_path / "retrained")]) == 0
     assert (tmp_path / "retrained" / "config.json").is_file()
 
@@ -248,11 +269,27 @@ def test_schema_mismatch(label_studio, client, env, tiny_model, tmp_path, capsys
     old_config = labeling_config_xml().replace('"MONEY"', '"OLD_LABEL"')
     project = client.projects.create(title=title, label_config=old_config)
     text = "Tịch thu 5 triệu đồng."
-    client.projects.import_tasks(id=project.id, request=[{
-        "data": {"text": text, "article_id": "old", "sentence_index": 0},
-        "annotations": [{"result": [{"id": "a", "from_name": "label", "to_name": "text", "type": "labels",
-                                     "value": {"start": 9, "end": 21, "text": text[9:21], "labels": ["OLD_LABEL"]}}]}],
-    }])
+    client.projects.import_tasks(
+        id=project.id,
+        request=[
+            {
+                "data": {"text": text, "article_id": "old", "sentence_index": 0},
+                "annotations": [
+                    {
+                        "result": [
+                            {
+                                "id": "a",
+                                "from_name": "label",
+                                "to_name": "text",
+                                "type": "labels",
+                                "value": {"start": 9, "end": 21, "text": text[9:21], "labels": ["OLD_LABEL"]},
+                            }
+                        ]
+                    }
+                ],
+            }
+        ],
+    )
     push = ["ls", "push", "--model", str(tiny_model), str(SEEDS), "--limit", "3", "--project", title, "--quiet"]
 
     assert main(push) == 2

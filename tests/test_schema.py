@@ -1,7 +1,7 @@
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from annotations.schema import LABEL_NAMES, LABELS, LABELING_CONFIG_FILE, bio_tags, labeling_config_xml
+from annotations.schema import LABEL_NAMES, LABELING_CONFIG_FILE, LABELS, bio_tags, labeling_config_xml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,11 +24,14 @@ def test_labeling_config_is_one_labels_control_over_one_text():
 
 
 def test_schema_matches_the_specification():
-    spec = (ROOT.parent / "shared" / "SLOTS.md")
+    spec = ROOT.parent / "shared" / "SLOTS.md"
     assert len(LABELS) == 15
     if spec.exists():
-        table = [line.split("|")[1].strip() for line in spec.read_text(encoding="utf-8").splitlines()
-                 if line.startswith("| ") and line.split("|")[1].strip().isupper()]
+        table = [
+            line.split("|")[1].strip()
+            for line in spec.read_text(encoding="utf-8").splitlines()
+            if line.startswith("| ") and line.split("|")[1].strip().isupper()
+        ]
         assert table == list(LABEL_NAMES)
 
 

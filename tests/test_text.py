@@ -10,29 +10,42 @@ def texts(article):
 
 
 def test_numbers_dates_and_decimals_do_not_end_sentences():
-    article = ("Ngày 24.11, đơn vị thu giữ 0,128kg heroin và 1.344 viên ma túy. Trên 1 tỉ đồng được nộp. "
-               "Kết quả 1.178 lần tuần tra.")
-    assert texts(article) == ["Ngày 24.11, đơn vị thu giữ 0,128kg heroin và 1.344 viên ma túy.",
-                              "Trên 1 tỉ đồng được nộp.", "Kết quả 1.178 lần tuần tra."]
+    article = (
+        "Ngày 24.11, đơn vị thu giữ 0,128kg heroin và 1.344 viên ma túy. Trên 1 tỉ đồng được nộp. Kết quả 1.178 lần tuần tra."
+    )
+    assert texts(article) == [
+        "Ngày 24.11, đơn vị thu giữ 0,128kg heroin và 1.344 viên ma túy.",
+        "Trên 1 tỉ đồng được nộp.",
+        "Kết quả 1.178 lần tuần tra.",
+    ]
 
 
 def test_abbreviations_initials_and_lowercase_continuations():
     article = "Đoàn công tác đến TP. Hồ Chí Minh gặp ThS. Lê Văn Hải. Ông Nguyễn V. Bình dự họp. ông ấy nói... rồi về."
-    assert texts(article) == ["Đoàn công tác đến TP. Hồ Chí Minh gặp ThS. Lê Văn Hải.",
-                              "Ông Nguyễn V. Bình dự họp. ông ấy nói... rồi về."]
+    assert texts(article) == [
+        "Đoàn công tác đến TP. Hồ Chí Minh gặp ThS. Lê Văn Hải.",
+        "Ông Nguyễn V. Bình dự họp. ông ấy nói... rồi về.",
+    ]
 
 
 def test_captions_headlines_and_quotes_are_units():
-    article = ("BĐBP Lạng Sơn bắt 2 đối tượng\nĐại tá Đinh Đức Hùng phát biểu tại hội nghị |\n\n"
-               "Ông nói: “Phải làm tốt.” Sau đó đoàn về đồn…\nẢnh: HỒNG ANH")
-    assert texts(article) == ["BĐBP Lạng Sơn bắt 2 đối tượng", "Đại tá Đinh Đức Hùng phát biểu tại hội nghị |",
-                              "Ông nói: “Phải làm tốt.”", "Sau đó đoàn về đồn…", "Ảnh: HỒNG ANH"]
+    article = (
+        "BĐBP Lạng Sơn bắt 2 đối tượng\nĐại tá Đinh Đức Hùng phát biểu tại hội nghị |\n\n"
+        "Ông nói: “Phải làm tốt.” Sau đó đoàn về đồn…\nẢnh: HỒNG ANH"
+    )
+    assert texts(article) == [
+        "BĐBP Lạng Sơn bắt 2 đối tượng",
+        "Đại tá Đinh Đức Hùng phát biểu tại hội nghị |",
+        "Ông nói: “Phải làm tốt.”",
+        "Sau đó đoàn về đồn…",
+        "Ảnh: HỒNG ANH",
+    ]
 
 
 def test_offsets_point_into_the_article():
     article = "  Câu một. Câu hai!\n Câu ba ?"
     for sentence in split_sentences(article):
-        assert article[sentence.start:sentence.end] == sentence.text
+        assert article[sentence.start : sentence.end] == sentence.text
         assert sentence.text == sentence.text.strip()
 
 
@@ -60,5 +73,8 @@ def test_read_article_errors_name_the_file(tmp_path):
 
 def test_vessel_number_suffix_ends_a_sentence_but_title_does_not():
     article = "Tổ công tác kiểm tra tàu cá KH 96125 TS. Tàu do ông Lê Văn Tư làm thuyền trưởng. Gặp TS. Lê Văn Hải."
-    assert texts(article) == ["Tổ công tác kiểm tra tàu cá KH 96125 TS.", "Tàu do ông Lê Văn Tư làm thuyền trưởng.",
-                              "Gặp TS. Lê Văn Hải."]
+    assert texts(article) == [
+        "Tổ công tác kiểm tra tàu cá KH 96125 TS.",
+        "Tàu do ông Lê Văn Tư làm thuyền trưởng.",
+        "Gặp TS. Lê Văn Hải.",
+    ]

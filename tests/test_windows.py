@@ -39,5 +39,5 @@ def test_tagger_tags_every_word_of_a_sentence_longer_than_the_model(tiny_model):
     (tagged,) = tagger.predict([sentence])
     assert len(tagger.preprocessor.windows(tagged.words)) > 10
     assert len(tagged.tags) == len(tagged.words) > 200
-    assert sentence[tagged.words[-1].end:].strip() == "", "the end of the sentence is tagged too"
+    assert sentence[tagged.words[-1].end :].strip() == "", "the end of the sentence is tagged too"
     assert all(0.0 <= s <= 1.0 for s in tagged.word_scores)

