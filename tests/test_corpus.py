@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from annotations.consistency import report as consistency_report
-from annotations.corpus import CORPUS, SEEDS, SOURCE, SPLIT_FILE, build_batches, corpus_files, load_split
+from annotations.corpus import CORPUS, SEEDS, SOURCE, SPLIT_FILE, TREES, build_batches, corpus_files, load_split
 from annotations.labelstudio import read_file
 from annotations.markup import parse
 from annotations.schema import LABEL_NAMES
@@ -107,4 +107,40 @@ def test_split(examples, seed_ids):
 
 def test_consistency_has_no_unresolved_cases(examples):
     text, problems = consistency_report(examples)
+    assert not problems, text
+
+
+# The out-of-style test set (annotations/ood/): the team's gauge of generalisation.
+OOD_MIN_SENTENCES = 600
+
+
+@pytest.fixture(scope="module")
+def ood_examples():
+    files = corpus_files("ood")
+    reports = [read_file(path) for path in files]
+    for path, report in zip(files, reports):
+        assert not report.problems, f"{path}: {report.problems[:3]}"
+    return [example for report in reports for example in report.examples]
+
+
+def test_ood_set_is_up_to_date_and_large_enough(ood_examples):
+    source, corpus = TREES["ood"]
+    built = build_batches(source)
+    assert sorted(f"{name}.json" for name in built) == sorted(p.name for p in corpus_files("ood"))
+    for name, tasks in built.items():
+        assert json.loads((corpus / f"{name}.json").read_text(encoding="utf-8")) == tasks, f"rebuild {name}"
+    assert len(ood_examples) >= OOD_MIN_SENTENCES
+    labels = Counter(span.label for example in ood_examples for span in example.spans)
+    assert all(labels[name] >= 20 for name in LABEL_NAMES), labels
+
+
+def test_ood_set_never_overlaps_the_training_corpus(ood_examples, examples):
+    assert not {e.article_id for e in ood_examples} & {e.article_id for e in examples}
+    train_texts = {e.text for e in examples if len(e.text.split()) >= 8}
+    shared = [e.text for e in ood_examples if e.text in train_texts]
+    assert not shared, f"sentences shared with the training corpus: {shared[:3]}"
+
+
+def test_ood_set_is_consistent(ood_examples):
+    text, problems = consistency_report(ood_examples, TREES["ood"][0].parent / "consistency.yaml")
     assert not problems, text

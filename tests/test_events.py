@@ -118,3 +118,20 @@ def test_officials_get_their_own_titles():
         "Hoàng Văn Mẫn": ["Đại tá", "Bí thư Đảng ủy", "Chính ủy BĐBP tỉnh"],
         "Lê Văn Dũng": ["Phó Chủ tịch UBND tỉnh"],
     }
+
+
+def test_a_generic_drug_lead_in_does_not_make_a_drug_seizure():
+    lead_in = sentence(
+        0,
+        0,
+        "Trong công tác phòng, chống ma túy, các đồn đã phát hiện 9 vụ/12 đối tượng xuất cảnh trái phép.",
+        [("9 vụ", "CASE_COUNT"), ("12 đối tượng", "SUSPECT_COUNT")],
+    )
+    about = sentence(
+        1,
+        200,
+        "Các đồn đã bắt 9 vụ/12 đối tượng mua bán trái phép chất ma túy.",
+        [("9 vụ", "CASE_COUNT"), ("12 đối tượng", "SUSPECT_COUNT")],
+    )
+    kinds = [event.event_type for event in article_events("a", [lead_in, about])]
+    assert kinds == ["law_enforcement", "drug_seizure"]

@@ -20,10 +20,10 @@ def test_extractor_gives_typed_events_with_article_offsets(tiny_model):
     assert all(isinstance(event, Event) for event in events)
     for event in events:
         source = text if event.article_id == "x" else "Câu thứ hai. " + text
-        assert source[event.start:event.end].strip() == event.evidence
+        assert source[event.start : event.end].strip() == event.evidence
         for values in event.slots.values():
             for slot in values:
-                assert source[slot.start:slot.end] == slot.text
+                assert source[slot.start : slot.end] == slot.text
         assert json.loads(json_line(event.to_dict()))["event_type"] == event.event_type
     assert extractor.model_version.startswith("tiny-test@")
 

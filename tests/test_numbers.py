@@ -79,3 +79,12 @@ def test_weights_in_grams_and_money_in_dong():
     assert normalise("CASE_COUNT", "01 Chuyên án")["unit"] == "chuyên án"
     assert normalise("SUSPECT_COUNT", "mười hai đối tượng")["value"] == 12
     assert normalise("LOCATION", "Hà Giang") == {"text": "Hà Giang"}
+
+
+def test_whole_values_are_ints_and_fractions_stay_floats():
+    from inference.numbers import parse_quantity
+
+    whole, fraction = parse_quantity("1.344 lượt")["value"], parse_quantity("0,128kg")["value"]
+    assert type(whole) is int and whole == 1344
+    assert type(fraction) is float and fraction == 0.128
+    assert type(parse_quantity("2,0 tấn")["value"]) is int

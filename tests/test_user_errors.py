@@ -100,24 +100,31 @@ def test_batch_size_must_be_positive(value, tiny_model, tmp_path, capsys):
 def test_training_refuses_another_configs_run(tiny_model, seed_corpus, tmp_path, capsys):
     config = tmp_path / "other.yaml"
     text = (seed_corpus / "tiny.yaml").read_text(encoding="utf-8").replace("run_name: tiny-test", "run_name: other")
-    config.write_text(text.replace("seeds.json", str(seed_corpus / "seeds.json")).replace(
-        "split.yaml", str(seed_corpus / "split.yaml")), encoding="utf-8")
+    config.write_text(
+        text.replace("seeds.json", str(seed_corpus / "seeds.json")).replace("split.yaml", str(seed_corpus / "split.yaml")),
+        encoding="utf-8",
+    )
     before = digest(tiny_model / "config.yaml")
     assert main(["train", "--config", str(config), "--output-dir", str(tiny_model)]) == 2
     one_line_error(capsys, "holds the run 'tiny-test'")
     assert digest(tiny_model / "config.yaml") == before
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("dev: [a]\ntset: [b]\n", "unknown key(s) ['tset']"),
-    ("- a\n- b\n", "expected a mapping"),
-    ("dev: a\n", "must be a list"),
-    ("dev: [a]\ntest: [a]\n", "listed in both"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("dev: [a]\ntset: [b]\n", "unknown key(s) ['tset']"),
+        ("- a\n- b\n", "expected a mapping"),
+        ("dev: a\n", "must be a list"),
+        ("dev: [a]\ntest: [a]\n", "listed in both"),
+    ],
+)
 def test_a_wrong_split_file_is_refused(text, fragment, tmp_path):
     path = tmp_path / "split.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError, match=fragment.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(
+        InputError, match=fragment.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(").replace(")", r"\)")
+    ):
         load_split(path)
 
 

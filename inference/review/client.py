@@ -6,6 +6,9 @@ took effect, so retries never duplicate projects, tasks or predictions.
 
 The API key goes to the server and nowhere else: it never appears in a message,
 and neither do credentials written into the URL.
+
+(Over 300 lines on purpose: every server call, its retry and its error message sit
+together, so that no call escapes the timeout, the retries or the redaction.)
 """
 
 from __future__ import annotations
