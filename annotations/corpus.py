@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from annotations.io import atomic_open, write_json
+from annotations.io import atomic_open, read_yaml, write_json
 from annotations.labelstudio import Example, gold_task, read_examples
 from annotations.markup import parse
 from annotations.schema import LABEL_NAMES
@@ -91,16 +91,7 @@ def load_split(path: Path = SPLIT_FILE) -> dict[str, str]:
 
     Only the keys ``dev`` and ``test`` are allowed: a typo (``tset:``) would silently
     turn the test articles into training data."""
-    try:
-        listed = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise InputError(f"{path}: split file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a split file") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 (byte {error.start})") from None
-    except yaml.YAMLError as error:
-        raise InputError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    listed = read_yaml(path, "split file") or {}
     if not isinstance(listed, dict):
         raise InputError(f"{path}: expected a mapping with the keys dev and test")
     unknown = sorted(str(key) for key in listed if key not in ("dev", "test"))

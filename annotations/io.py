@@ -75,3 +75,22 @@ def write_json(path: str | Path, value: Any) -> None:
     with atomic_open(path) as stream:
         json.dump(value, stream, ensure_ascii=False, indent=2)
         stream.write("\n")
+
+
+def read_yaml(path: str | Path, what: str) -> Any:
+    """A YAML file's content; a missing, unreadable or malformed file is one ``InputError`` naming it."""
+    import yaml
+
+    from annotations.errors import InputError
+
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a {what}") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 (byte {error.start}); save the {what} as UTF-8") from None
+    except yaml.YAMLError as error:
+        raise InputError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None

