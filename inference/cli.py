@@ -21,17 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 from annotations.errors import BienphongError
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
+from inference.options import INPUT_HELP, positive_int
 
 
 def check_output(output: Path, inputs: list) -> None:
@@ -46,9 +36,6 @@ def check_output(output: Path, inputs: list) -> None:
         raise BienphongError(f"--output {output} exists and is not a plain file (a folder or a device)")
     if output.parent.exists() and not output.parent.is_dir():
         raise BienphongError(f"--output {output}: {output.parent} is not a folder")
-
-
-INPUT_HELP = 'a .txt article, a folder of .txt articles, or a .jsonl file of {"id", "text"} objects'
 
 
 def _train(args) -> int:

@@ -11,6 +11,7 @@ probability the model gave to the chosen tag.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 
@@ -22,8 +23,11 @@ _FLOOR = 1e-12  # probabilities are clipped before the log so an impossible tag 
 _BRACKETS = {")": "(", "]": "[", "}": "{", "»": "«", "”": "“", "’": "‘"}
 
 
-def allowed_transitions(tags: list[str]) -> np.ndarray:
-    """``allowed[i, j]``: tag ``j`` may follow tag ``i``; the extra last row is the sentence start."""
+@lru_cache(maxsize=8)
+def allowed_transitions(tags: tuple[str, ...]) -> np.ndarray:
+    """``allowed[i, j]``: tag ``j`` may follow tag ``i``; the extra last row is the sentence start.
+
+    Cached: a model has one tag set, and decoding runs once per sentence."""
     n = len(tags)
     allowed = np.ones((n + 1, n), dtype=bool)
     for j, tag in enumerate(tags):
@@ -88,7 +92,7 @@ def decode(
 ) -> tuple[list[str], list[float], list[Span]]:
     """Tags, the probability of each chosen tag, and trimmed spans of one sentence."""
     if method == "viterbi":
-        indices = viterbi(probabilities, allowed_transitions(tags))
+        indices = viterbi(probabilities, allowed_transitions(tuple(tags)))
     else:
         indices = [int(i) for i in probabilities.argmax(-1)] if len(words) else []
     chosen = [tags[i] for i in indices]

@@ -99,6 +99,7 @@ def _check_files(directory: Path) -> None:
 
 def load(directory: str | Path) -> RunModel:
     """Open a run directory for tagging; any problem with it is one ``BienphongError``."""
+    from safetensors import SafetensorError
     from transformers import AutoModelForTokenClassification
 
     directory = Path(directory)
@@ -106,13 +107,11 @@ def load(directory: str | Path) -> RunModel:
     _check_files(directory)
     try:
         model = AutoModelForTokenClassification.from_pretrained(str(directory))
-    except (OSError, ValueError, KeyError, RuntimeError, json.JSONDecodeError) as error:
+    except SafetensorError as error:
+        raise BienphongError(f"{directory}: {WEIGHTS_FILE} is corrupt ({error})") from None
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise BienphongError(f"{directory}: cannot load the model ({first_line})") from None
-    except Exception as error:  # safetensors raises its own error type for truncated files
-        if type(error).__module__.startswith("safetensors") or "safetensors" in type(error).__name__.lower():
-            raise BienphongError(f"{directory}: {WEIGHTS_FILE} is corrupt ({error})") from None
-        raise
     try:
         tokenizer = load_tokenizer(directory)
     except (OSError, ValueError) as error:

@@ -65,7 +65,7 @@ def test_viterbi_finds_the_best_valid_path(n_words, seed):
     labels = ["O", "B-A", "I-A", "B-B", "I-B"]
     probabilities = rng.dirichlet(np.ones(len(labels)) * 0.5, size=n_words)
     probabilities = np.clip(probabilities, 1e-9, 1.0)
-    path = viterbi(probabilities, allowed_transitions(labels))
+    path = viterbi(probabilities, allowed_transitions(tuple(labels)))
     assert is_valid([labels[i] for i in path])
     best = max(
         (p for p in itertools.product(range(len(labels)), repeat=n_words) if is_valid([labels[i] for i in p])),

@@ -115,8 +115,10 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
     splits = load_splits(config)
     logger.info("data: %s", {name: len(examples) for name, examples in splits.items()})
     # A scratch model learns its vocabulary from the training words, before any tokenizer exists.
-    segment = get_segmenter(config.text.segmenter)
-    train_words = [w.text for example in splits["train"] for w in words_of(example.text, segment, example.spans)]
+    train_words = []
+    if config.model.scratch is not None:  # only a scratch vocabulary needs them
+        segment = get_segmenter(config.text.segmenter)
+        train_words = [w.text for example in splits["train"] for w in words_of(example.text, segment, example.spans)]
     all_texts = [example.text for examples in splits.values() for example in examples]
     model, tokenizer = modeling.build(config, train_words, all_texts)
     preprocessor = Preprocessor(tokenizer, config.run_settings("training"))

@@ -22,13 +22,13 @@ from typing import Any
 
 from annotations.errors import BienphongError, InputError
 from annotations.schema import LABEL_NAMES, labeling_config_xml
+from inference.options import INPUT_HELP, positive_int
 from inference.review.client import DEFAULT_URL, KEY_ENV, URL_ENV, Connection, Server, connection
 from inference.review.compatibility import orphaned_labels, same_config, schema_differences
 from inference.review.plan import PullSummary, check_pulled, index_tasks, plan_push, pulled_tasks, summarize
 
 DEFAULT_PROJECT = "bienphong-review"
 IMPORT_BATCH = 200  # tasks per import request
-INPUT_HELP = 'a .txt article, a folder of .txt articles, or a .jsonl file of {"id", "text"} objects'
 DESCRIPTION = "Sentences of Border Guard reports pre-annotated by bienphong-ie; least confident first."
 
 
@@ -249,8 +249,8 @@ def add_commands(commands) -> None:
     )
     push_parser.add_argument("--model", required=True, type=Path, help="trained model directory")
     push_parser.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
-    push_parser.add_argument("--limit", type=int, help="push only the N least confident sentences")
-    push_parser.add_argument("--batch-size", type=int, default=32)
+    push_parser.add_argument("--limit", type=positive_int, help="push only the N least confident sentences")
+    push_parser.add_argument("--batch-size", type=positive_int, default=32)
     push_parser.add_argument("--quiet", action="store_true", help="no progress bars")
     server_options(push_parser)
     push_parser.set_defaults(run=_push)
