@@ -21,7 +21,10 @@ def normalize(text: str) -> str:
 
 def read_article(path: Path) -> str:
     """Read a UTF-8 article file and return its NFC text, or raise ``InputError``."""
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:  # a dangling symlink, a folder named x.txt, no permission
+        raise InputError(f"{path}: cannot read ({error.strerror or type(error).__name__})") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -29,9 +32,27 @@ def read_article(path: Path) -> str:
             f"{path}: not UTF-8 (byte {error.start}: {data[error.start : error.start + 1]!r});"
             " convert it with e.g. `iconv -f cp1258 -t utf-8`"
         ) from None
-    if not text.strip():
-        raise InputError(f"{path}: the article is empty")
+    problem = text_problem(text)
+    if problem:
+        raise InputError(f"{path}: {problem}")
     return normalize(text)
+
+
+# Characters that show nothing: a text made only of these and spaces is empty.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+
+def text_problem(text: str) -> str | None:
+    """Why a decoded article text cannot be used, or None: empty, NUL characters (UTF-16 read as UTF-8), lone surrogates."""
+    if not text.translate(_INVISIBLE).strip():
+        return "the article is empty"
+    if "\x00" in text:
+        return "the text holds NUL characters (is it UTF-16? convert it to UTF-8)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"the text holds a lone surrogate at character {error.start} (not valid Unicode)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,9 @@ class Sentence:
 
 # Words after which a period does not end a sentence ("TP. Hồ Chí Minh", "ThS. Lê Văn A").
 ABBREVIATIONS = frozenset("TP Tp tp Th.S ThS TS PGS GS BS KS CN Đ/c đ/c Mr Mrs Dr v.v".split())
+
+# A line: CR, LS/PS (U+2028/9) and NEL end lines too, so files with old Mac or Word line endings still split.
+_LINE = re.compile(r"[^\n\r\u2028\u2029\x85]+")
 
 # A candidate boundary: sentence-final punctuation, optional closing quotes or
 # brackets, then whitespace.
@@ -71,7 +95,7 @@ def split_sentences(text: str) -> list[Sentence]:
     not sentence ends either.
     """
     sentences: list[Sentence] = []
-    for line in re.finditer(r"[^\n]+", text):
+    for line in _LINE.finditer(text):
         line_start = line.start()
         piece_start = 0
         line_text = line.group()

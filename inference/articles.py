@@ -1,67 +1,172 @@
-"""Reading the articles to process.
+"""Reading the articles to process, as a stream.
 
 An INPUT is a ``.txt`` article (its id is the file name without extension),
-a folder of them (``*.txt``, sorted), or a ``.jsonl`` file with one
-``{"id": ..., "text": ...}`` object per line. Text is normalised to NFC here.
+a folder of them (``*.txt``, sorted, hidden files skipped), a glob pattern
+(``crawl/2024-*.jsonl``), or a ``.jsonl`` file with one object per line::
+
+    {"id": "a1", "text": "...", "date": "2024-03-12"}
+
+``id`` is a non-empty string or an integer, ``text`` a non-empty string and
+``date`` (optional) the article's publication date, which resolves relative
+times. JSON Lines are split on ``\\n`` only: a U+2028 inside a string is text.
+Text and ids are normalised to NFC here.
+
+``iter_records`` yields an ``Article`` for each good record and a ``BadRecord``
+(where, why) for each bad one, so a batch run can skip it and go on; a missing
+INPUT is an ``InputError`` before anything is read.
 """
 
 from __future__ import annotations
 
+import codecs
+import datetime
+import glob
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotations.text import InputError, normalize, read_article
+from annotations.text import InputError, normalize, read_article, text_problem
 
 
 @dataclass(frozen=True)
 class Article:
     id: str
     text: str
+    source: str  # file, or file:line for JSON Lines
+    date: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """An input record that cannot be processed: where it is and why."""
+
     source: str
+    reason: str
+    id: str | None = None
+
+    def to_dict(self) -> dict:
+        path, _, line = self.source.rpartition(":")
+        if path and line.isdigit():
+            return {"source": path, "line": int(line), "id": self.id, "reason": self.reason}
+        return {"source": self.source, "line": None, "id": self.id, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
 
 
-def _jsonl(path: Path) -> list[Article]:
-    articles = []
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 (byte {error.start})") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(f"{where}: not valid JSON ({error.msg})") from None
-        if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
-            raise InputError(f'{where}: expected an object with "id" and a string "text"')
-        if not record["text"].strip():
-            raise InputError(f"{where}: article {record['id']!r} is empty")
-        articles.append(Article(str(record["id"]), normalize(record["text"]), where))
-    return articles
+def input_files(inputs: list[str | Path]) -> list[Path]:
+    """The files behind the INPUTs, in order; a missing INPUT or an empty folder is an ``InputError``."""
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(f for f in path.glob("*.txt") if not f.name.startswith("."))
+            if not found:
+                raise InputError(f"{path}: folder has no .txt articles")
+            files += found
+        elif path.is_file() or path.is_symlink():  # a dangling symlink becomes a bad record, not a stop
+            files.append(path)
+        elif any(char in str(item) for char in "*?["):
+            found = sorted(Path(f) for f in glob.glob(str(item)) if Path(f).is_file() and not Path(f).name.startswith("."))
+            if not found:
+                raise InputError(f"{item}: the pattern matches no files")
+            files += found
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    if not files:
+        raise InputError("no input files")
+    return files
+
+
+def iter_records(inputs: list[str | Path]) -> Iterator[Article | BadRecord]:
+    """Every record of the INPUTs in order: an ``Article``, or a ``BadRecord`` (a repeated id is one too)."""
+    seen: dict[str, str] = {}
+    for path in input_files(inputs):
+        records = _jsonl_records(path) if path.suffix.lower() == ".jsonl" else [_text_file(path)]
+        for record in records:
+            if isinstance(record, Article):
+                if record.id in seen:
+                    record = BadRecord(
+                        record.source, f"article id {record.id!r} appears twice (first at {seen[record.id]})", record.id
+                    )
+                else:
+                    seen[record.id] = record.source
+            yield record
 
 
 def read_inputs(inputs: list[str | Path]) -> list[Article]:
-    articles: list[Article] = []
-    for item in map(Path, inputs):
-        if item.is_dir():
-            files = sorted(item.glob("*.txt"))
-            if not files:
-                raise InputError(f"{item}: folder has no .txt articles")
-            articles += [Article(f.stem, read_article(f), str(f)) for f in files]
-        elif item.suffix == ".jsonl":
-            articles += _jsonl(item)
-        elif item.is_file():
-            articles.append(Article(item.stem, read_article(item), str(item)))
-        else:
-            raise InputError(f"{item}: no such file or folder")
-    seen: dict[str, str] = {}
-    for article in articles:
-        if article.id in seen:
-            raise InputError(f"article id {article.id!r} appears twice: {seen[article.id]} and {article.source}")
-        seen[article.id] = article.source
-    if not articles:
-        raise InputError("no articles in the input")
+    """All articles of the INPUTs, stopping at the first bad record with its ``InputError``."""
+    articles = []
+    for record in iter_records(inputs):
+        if isinstance(record, BadRecord):
+            raise InputError(str(record))
+        articles.append(record)
     return articles
+
+
+def _text_file(path: Path) -> Article | BadRecord:
+    article_id = normalize(path.stem)
+    try:
+        return Article(article_id, read_article(path), str(path))
+    except InputError as error:
+        return BadRecord(str(path), str(error).removeprefix(f"{path}: "), article_id)
+
+
+def _jsonl_records(path: Path) -> Iterator[Article | BadRecord]:
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        yield BadRecord(str(path), f"cannot read ({error.strerror or type(error).__name__})")
+        return
+    with stream:
+        for number, raw in enumerate(stream, start=1):  # binary lines end at b"\n" only
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            where = f"{path}:{number}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield BadRecord(where, f"not UTF-8 (byte {error.start})")
+                continue
+            if line.strip():
+                yield _record(line, where)
+
+
+def _record(line: str, where: str) -> Article | BadRecord:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return BadRecord(where, f"not valid JSON ({error.msg} at column {error.colno})")
+    except RecursionError:
+        return BadRecord(where, "JSON nested too deeply")
+    if not isinstance(record, dict):
+        return BadRecord(where, f'expected an object with "id" and "text", got {type(record).__name__}')
+    raw_id = record.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
+        return BadRecord(where, f'"id" must be a non-empty string or an integer, got {raw_id!r:.40}')
+    article_id = normalize(str(raw_id).strip())
+    if text_problem(article_id):
+        return BadRecord(where, f'"id" is not valid text ({text_problem(article_id)})')
+    text = record.get("text")
+    if not isinstance(text, str):
+        return BadRecord(where, f'"text" must be a string, got {type(text).__name__}', article_id)
+    problem = text_problem(text)
+    if problem:
+        return BadRecord(where, f"article {article_id!r}: {problem}", article_id)
+    date = record.get("date")
+    if date is not None:
+        date = parse_date(date)
+        if date is None:
+            return BadRecord(where, f'"date" must be a date YYYY-MM-DD, got {record["date"]!r:.40}', article_id)
+    return Article(article_id, normalize(text), where, date)
+
+
+def parse_date(value: object) -> datetime.date | None:
+    """A ``YYYY-MM-DD`` date (an ISO timestamp is cut to its date), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None

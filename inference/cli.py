@@ -2,7 +2,7 @@
 
     bienphong train    --config configs/NAME.yaml [--output-dir DIR]
     bienphong evaluate --model DIR --data FILE.json [--output metrics.json]
-    bienphong extract  --model DIR INPUT... --output events.jsonl
+    bienphong extract  --model DIR INPUT... --output events.jsonl [--workers N] [--resume] [--strict]
     bienphong tasks    --model DIR INPUT... --output tasks.json
     bienphong validate FILE.json...
     bienphong ls push  --model DIR INPUT... [--project NAME]   (a Label Studio server)
@@ -10,6 +10,9 @@
 
 Every command reads its input, checks it and fails with one line and exit code 2
 on anything a user can fix (``BienphongError``); nothing imports this module.
+Exit codes: 0 done; 1 done, but some input was skipped or invalid (``extract``
+lists the bad records in OUTPUT.errors.jsonl; ``validate`` prints the problems);
+2 nothing done, one line says why.
 """
 
 from __future__ import annotations
@@ -85,12 +88,28 @@ def _tagged(args):
 
 
 def _extract(args) -> int:
-    from inference.extract import write_events
+    from inference.batch import RunFiles, extract_to_file
 
-    extractor, tagged = _tagged(args)
-    count = write_events(extractor, tagged, Path(args.output))
-    sentences = sum(len(item.sentences) for item in tagged)
-    print(f"{count} events from {len(tagged)} articles ({sentences} sentences) written to {args.output}")
+    check_output(args.output, args.inputs)
+    summary = extract_to_file(
+        args.model,
+        args.inputs,
+        args.output,
+        batch_size=args.batch_size,
+        chunk_size=args.chunk_size,
+        workers=args.workers,
+        resume=args.resume,
+        strict=args.strict,
+        progress=not args.quiet,
+    )
+    resumed = f", resumed after {summary.resumed_from} records" if summary.resumed_from else ""
+    print(
+        f"{summary.events} events from {summary.articles} articles ({summary.sentences} sentences)"
+        f" written to {args.output}{resumed}"
+    )
+    if summary.bad:
+        print(f"{summary.bad} bad records skipped: see {RunFiles(args.output).errors}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -163,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "tasks":
             sub.add_argument("--limit", type=positive_int, help="keep only the N least confident tasks")
+        else:
+            sub.add_argument(
+                "--strict", action="store_true", help="stop at the first bad record and write nothing (default: skip it, exit 1)"
+            )
+            sub.add_argument("--resume", action="store_true", help="continue an interrupted run of the same --output")
+            sub.add_argument("--workers", type=positive_int, default=1, help="processes tagging in parallel (default 1)")
+            sub.add_argument("--chunk-size", type=positive_int, default=64, help="articles per written chunk (default 64)")
         sub.set_defaults(run=handler)
 
     validate = commands.add_parser("validate", help="check Label Studio export files and report every problem")

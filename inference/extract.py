@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotations.io import atomic_open
 from annotations.text import normalize, split_sentences
 from inference.articles import Article, read_inputs
 from inference.events import Event, article_events
@@ -67,17 +66,6 @@ def tag_inputs(
     articles = read_inputs(inputs)  # read first: bad input fails before the model loads
     extractor = Extractor(model, batch_size=batch_size)
     return extractor, extractor.tag(articles, progress=progress)
-
-
-def write_events(extractor: Extractor, tagged: list[TaggedArticle], output: Path) -> int:
-    """Write the events as JSON Lines (atomically); returns how many."""
-    count = 0
-    with atomic_open(output) as stream:
-        for item in tagged:
-            for event in extractor.events(item):
-                stream.write(json_line(event.to_dict()))
-                count += 1
-    return count
 
 
 def json_line(record: dict) -> str:

@@ -101,6 +101,9 @@ def load(directory: str | Path) -> RunModel:
     """Open a run directory for tagging; any problem with it is one ``BienphongError``."""
     from safetensors import SafetensorError
     from transformers import AutoModelForTokenClassification
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # our own bars say what is going on; "Loading weights" is noise
 
     directory = Path(directory)
     settings, id2label = read_settings(directory)

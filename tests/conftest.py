@@ -57,3 +57,14 @@ def tiny_model(seed_corpus) -> Path:
     run_dir = seed_corpus / "run"
     assert main(["train", "--config", str(seed_corpus / "tiny.yaml"), "--output-dir", str(run_dir)]) == 0
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def talking_model(tmp_path_factory) -> Path:
+    """A tiny model trained long enough (150 steps, ~10 s) to emit spans and events; still never a result."""
+    from inference.cli import main
+
+    folder = tmp_path_factory.mktemp("talking")
+    config = write_seed_corpus(folder, steps=150)
+    assert main(["train", "--config", str(config), "--output-dir", str(folder / "run")]) == 0
+    return folder / "run"

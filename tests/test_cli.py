@@ -82,18 +82,19 @@ def test_jsonl_input(tiny_model, tmp_path):
         ("latin.txt", "Biên phòng".encode("latin-1"), "latin.txt: not UTF-8"),
         ("empty.txt", b"   \n", "empty.txt: the article is empty"),
         ("bad.jsonl", b'{"id": 1, "text": "ok"}\n{"id": 2, "text": \n', "bad.jsonl:2: not valid JSON"),
-        ("nokey.jsonl", b'{"text": "ok"}\n', 'nokey.jsonl:1: expected an object with "id"'),
+        ("nokey.jsonl", b'{"text": "ok"}\n', 'nokey.jsonl:1: "id" must be a non-empty string'),
     ],
 )
 def test_bad_articles_fail_clearly_and_leave_no_output(tiny_model, tmp_path, capsys, name, content, message):
+    """tasks and extract --strict stop at the first bad article (extract without --strict skips it: test_batch)."""
     bad = tmp_path / name
     bad.write_bytes(content)
-    for command in ("extract", "tasks"):
-        out = tmp_path / f"{command}.out"
+    for command in ("extract --strict", "tasks"):
+        out = tmp_path / f"{command.split()[0]}.out"
         assert (
             main(
                 [
-                    command,
+                    *command.split(),
                     "--model",
                     str(tiny_model),
                     str(SEEDS / "000_92c61fa411fe9936.txt"),

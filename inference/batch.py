@@ -1,0 +1,286 @@
+"""A batch extraction run: articles streamed in chunks, tagged (in N processes), written in input order.
+
+Memory stays flat whatever the input size: only a few chunks are in flight at a time.
+While a run writing ``OUTPUT`` goes on, its files are:
+
+- ``OUTPUT.part``: the events so far (JSON Lines), appended a chunk at a time;
+- ``OUTPUT.errors.jsonl.part``: the bad records so far (source, line, id, reason);
+- ``OUTPUT.part.json``: the manifest: inputs, model version, records done and the size of both files.
+
+A chunk counts as written once the manifest says so. ``resume`` cuts both files back to the
+manifest's sizes (dropping a chunk that a kill interrupted), skips the records already done
+and goes on. At the end the files are renamed to ``OUTPUT`` and ``OUTPUT.errors.jsonl``, so
+``OUTPUT`` itself is never half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing import get_context
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from annotations.errors import BienphongError, InputError
+from inference.articles import Article, BadRecord, iter_records
+from inference.extract import Extractor, json_line
+
+MANIFEST_VERSION = 1
+
+
+@dataclass
+class RunSummary:
+    records: int = 0  # input records consumed, good and bad
+    articles: int = 0
+    sentences: int = 0
+    events: int = 0
+    bad: int = 0
+    resumed_from: int = 0  # records already done by an interrupted run
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    output: Path
+
+    @property
+    def errors(self) -> Path:
+        return self.output.with_name(self.output.name + ".errors.jsonl")
+
+    @property
+    def part(self) -> Path:
+        return self.output.with_name(self.output.name + ".part")
+
+    @property
+    def errors_part(self) -> Path:
+        return self.errors.with_name(self.errors.name + ".part")
+
+    @property
+    def manifest(self) -> Path:
+        return self.output.with_name(self.output.name + ".part.json")
+
+
+def chunk_lines(extractor: Extractor, articles: list[Article]) -> tuple[list[str], int]:
+    """The JSON Lines of the events of some articles, and how many sentences they had."""
+    tagged = extractor.tag(articles)
+    lines = [json_line(event.to_dict()) for item in tagged for event in extractor.events(item)]
+    return lines, sum(len(item.sentences) for item in tagged)
+
+
+def extract_to_file(
+    model: Path,
+    inputs: list[str],
+    output: Path,
+    *,
+    batch_size: int = 32,
+    chunk_size: int = 64,
+    workers: int = 1,
+    resume: bool = False,
+    strict: bool = False,
+    progress: bool = True,
+) -> RunSummary:
+    """Extract the events of every good record of the INPUTs into ``output``; bad records go to OUTPUT.errors.jsonl.
+
+    ``strict`` stops at the first bad record before the model loads, and writes nothing."""
+    from inference.run_directory import read_settings
+
+    files = RunFiles(Path(output))
+    if strict:
+        for record in iter_records(inputs):  # one cheap reading pass first: nothing is written for a bad input
+            if isinstance(record, BadRecord):
+                raise InputError(str(record))
+    settings, _ = read_settings(model)
+    state = _start(files, inputs, settings.model_version, resume)
+    summary = RunSummary(records=state["records"], resumed_from=state["records"])
+    summary.events, summary.bad = state["events"], state["bad"]
+    summary.articles, summary.sentences = state["articles"], state["sentences"]
+
+    records = islice(iter_records(inputs), state["records"], None)
+    bar = tqdm(desc="extracting", unit="article", initial=state["records"], disable=not progress)
+    with files.part.open("a", encoding="utf-8") as events_out, files.errors_part.open("a", encoding="utf-8") as errors_out:
+        for chunk, lines, sentences in _tagged_chunks(model, records, batch_size, chunk_size, workers):
+            bad = [record for record in chunk if isinstance(record, BadRecord)]
+            events_out.writelines(lines)
+            errors_out.writelines(json_line(record.to_dict()) for record in bad)
+            summary.records += len(chunk)
+            summary.articles += len(chunk) - len(bad)
+            summary.sentences += sentences
+            summary.events += len(lines)
+            summary.bad += len(bad)
+            _commit(files, events_out, errors_out, state | summary_fields(summary))
+            bar.update(len(chunk))
+            bar.set_postfix(events=summary.events, bad=summary.bad)
+    bar.close()
+    if summary.articles == 0:
+        first = _first_error(files.errors_part)
+        _discard(files)
+        raise InputError(f"no valid articles in the input ({summary.bad} bad records; first: {first})")
+    _finish(files, summary.bad)
+    return summary
+
+
+def summary_fields(summary: RunSummary) -> dict:
+    return {
+        "records": summary.records,
+        "articles": summary.articles,
+        "sentences": summary.sentences,
+        "events": summary.events,
+        "bad": summary.bad,
+    }
+
+
+def _tagged_chunks(
+    model: Path, records: Iterable[Article | BadRecord], batch_size: int, chunk_size: int, workers: int
+) -> Iterator[tuple[list[Article | BadRecord], list[str], int]]:
+    """(chunk of records, its event lines, its sentence count), in input order."""
+    chunks = _chunks(records, chunk_size)
+    if workers == 1:
+        extractor = Extractor(model, batch_size=batch_size)
+        for chunk in chunks:
+            lines, sentences = chunk_lines(extractor, _articles(chunk))
+            yield chunk, lines, sentences
+        return
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    pending: deque[tuple[list, Future]] = deque()
+    context = get_context("spawn")  # a fresh interpreter per worker: no torch state copied by fork
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(model, batch_size, threads)
+    ) as pool:
+        try:
+            for chunk in chunks:
+                pending.append((chunk, pool.submit(_work, _articles(chunk))))
+                if len(pending) >= 2 * workers:  # a bounded window keeps memory flat
+                    done, future = pending.popleft()
+                    yield done, *future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, *future.result()
+        except BrokenProcessPool:
+            raise BienphongError(f"a worker process died while tagging with {model}; run with --workers 1 to see why") from None
+
+
+def _chunks(records: Iterable[Article | BadRecord], size: int) -> Iterator[list[Article | BadRecord]]:
+    chunk: list[Article | BadRecord] = []
+    good = 0
+    for record in records:
+        chunk.append(record)
+        good += isinstance(record, Article)
+        if good >= size or len(chunk) >= 4 * size:
+            yield chunk
+            chunk, good = [], 0
+    if chunk:
+        yield chunk
+
+
+def _articles(chunk: list[Article | BadRecord]) -> list[Article]:
+    return [record for record in chunk if isinstance(record, Article)]
+
+
+_WORKER_EXTRACTOR: Extractor | None = None
+
+
+def _start_worker(model: Path, batch_size: int, threads: int) -> None:
+    import torch
+
+    global _WORKER_EXTRACTOR
+    torch.set_num_threads(threads)
+    _WORKER_EXTRACTOR = Extractor(model, batch_size=batch_size)
+
+
+def _work(articles: list[Article]) -> tuple[list[str], int]:
+    assert _WORKER_EXTRACTOR is not None
+    return chunk_lines(_WORKER_EXTRACTOR, articles)
+
+
+# --- the part files and the manifest -------------------------------------------------------
+
+
+def _start(files: RunFiles, inputs: list[str], model_version: str, resume: bool) -> dict:
+    fresh = {
+        "version": MANIFEST_VERSION,
+        "inputs": [str(item) for item in inputs],
+        "model_version": model_version,
+        "records": 0,
+        "articles": 0,
+        "sentences": 0,
+        "events": 0,
+        "bad": 0,
+        "bytes": 0,
+        "error_bytes": 0,
+    }
+    if not files.manifest.exists():
+        if files.part.exists() or files.errors_part.exists():
+            raise BienphongError(f"{files.part} exists without its manifest; delete it and run again")
+        files.part.parent.mkdir(parents=True, exist_ok=True)
+        files.part.write_bytes(b"")
+        files.errors_part.write_bytes(b"")
+        _write_manifest(files.manifest, fresh)
+        return fresh
+    if not resume:
+        raise BienphongError(
+            f"{files.manifest}: an interrupted run of {files.output} is there; add --resume to continue it,"
+            f" or delete {files.output}.part* to start again"
+        )
+    try:
+        state = json.loads(files.manifest.read_text(encoding="utf-8"))
+        missing = sorted(set(fresh) - set(state))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BienphongError(
+            f"{files.manifest}: unreadable manifest ({error}); delete {files.output}.part* to start again"
+        ) from None
+    if missing or state.get("version") != MANIFEST_VERSION:
+        raise BienphongError(f"{files.manifest}: not a manifest of this version; delete {files.output}.part* to start again")
+    if state["inputs"] != fresh["inputs"]:
+        raise BienphongError(f"--resume: the interrupted run read other inputs ({', '.join(state['inputs'])[:200]})")
+    if state["model_version"] != model_version:
+        raise BienphongError(f"--resume: the interrupted run used model {state['model_version']}, not {model_version}")
+    for path, size in ((files.part, state["bytes"]), (files.errors_part, state["error_bytes"])):
+        if not path.is_file() or path.stat().st_size < size:
+            raise BienphongError(f"{path} is shorter than its manifest says; delete {files.output}.part* to start again")
+        os.truncate(path, size)  # drop whatever a killed chunk left after the last committed one
+    return state
+
+
+def _commit(files: RunFiles, events_out, errors_out, state: dict) -> None:
+    for stream in (events_out, errors_out):
+        stream.flush()
+        os.fsync(stream.fileno())
+    state["bytes"], state["error_bytes"] = events_out.tell(), errors_out.tell()
+    _write_manifest(files.manifest, state)
+
+
+def _write_manifest(path: Path, state: dict) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _finish(files: RunFiles, bad: int) -> None:
+    if bad:
+        os.replace(files.errors_part, files.errors)
+    else:
+        files.errors_part.unlink()
+        files.errors.unlink(missing_ok=True)  # a stale list from an earlier run would mislead
+    os.replace(files.part, files.output)
+    files.manifest.unlink()
+
+
+def _discard(files: RunFiles) -> None:
+    for path in (files.part, files.errors_part, files.manifest):
+        path.unlink(missing_ok=True)
+
+
+def _first_error(path: Path) -> str:
+    with path.open(encoding="utf-8") as stream:
+        line = stream.readline()
+    if not line:
+        return "none"
+    record = json.loads(line)
+    where = f"{record['source']}:{record['line']}" if record["line"] else record["source"]
+    return f"{where}: {record['reason']}"
