@@ -25,16 +25,21 @@ def read_article(path: Path) -> str:
         data = Path(path).read_bytes()
     except OSError as error:  # a dangling symlink, a folder named x.txt, no permission
         raise InputError(f"{path}: cannot read ({error.strerror or type(error).__name__})") from None
+    return decode_article(data, str(path))
+
+
+def decode_article(data: bytes, name: str) -> str:
+    """The NFC text of an article file's bytes, or ``InputError`` naming ``name``."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"{path}: not UTF-8 (byte {error.start}: {data[error.start : error.start + 1]!r});"
+            f"{name}: not UTF-8 (byte {error.start}: {data[error.start : error.start + 1]!r});"
             " convert it with e.g. `iconv -f cp1258 -t utf-8`"
         ) from None
     problem = text_problem(text)
     if problem:
-        raise InputError(f"{path}: {problem}")
+        raise InputError(f"{name}: {problem}")
     return normalize(text)
 
 

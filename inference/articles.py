@@ -21,12 +21,13 @@ from __future__ import annotations
 import codecs
 import datetime
 import glob
+import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotations.text import InputError, normalize, read_article, text_problem
+from annotations.text import InputError, decode_article, normalize, read_article, text_problem
 
 
 @dataclass(frozen=True)
@@ -120,17 +121,33 @@ def _jsonl_records(path: Path) -> Iterator[Article | BadRecord]:
         yield BadRecord(str(path), f"cannot read ({error.strerror or type(error).__name__})")
         return
     with stream:
-        for number, raw in enumerate(stream, start=1):  # binary lines end at b"\n" only
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]
-            where = f"{path}:{number}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                yield BadRecord(where, f"not UTF-8 (byte {error.start})")
-                continue
-            if line.strip():
-                yield _record(line, where)
+        yield from jsonl_records(stream, str(path))
+
+
+def jsonl_records(lines: Iterable[bytes], name: str) -> Iterator[Article | BadRecord]:
+    """The records of JSON Lines given as binary lines (a file opened ``rb``), ``name`` naming the source."""
+    for number, raw in enumerate(lines, start=1):  # binary lines end at b"\n" only
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        where = f"{name}:{number}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield BadRecord(where, f"not UTF-8 (byte {error.start})")
+            continue
+        if line.strip():
+            yield _record(line, where)
+
+
+def records_of_file(name: str, data: bytes) -> list[Article | BadRecord]:
+    """The records of one input file given as bytes (how a cluster engine reads it)."""
+    if name.lower().endswith(".jsonl"):
+        return list(jsonl_records(io.BytesIO(data), name))
+    article_id = normalize(Path(name).stem)
+    try:
+        return [Article(article_id, decode_article(data, name), name)]
+    except InputError as error:
+        return [BadRecord(name, str(error).removeprefix(f"{name}: "), article_id)]
 
 
 def _record(line: str, where: str) -> Article | BadRecord:
@@ -140,6 +157,11 @@ def _record(line: str, where: str) -> Article | BadRecord:
         return BadRecord(where, f"not valid JSON ({error.msg} at column {error.colno})")
     except RecursionError:
         return BadRecord(where, "JSON nested too deeply")
+    return record_from_object(record, where)
+
+
+def record_from_object(record: object, where: str) -> Article | BadRecord:
+    """An article from a decoded record (a JSON object, a Parquet row) after checking its fields."""
     if not isinstance(record, dict):
         return BadRecord(where, f'expected an object with "id" and "text", got {type(record).__name__}')
     raw_id = record.get("id")
@@ -155,6 +177,8 @@ def _record(line: str, where: str) -> Article | BadRecord:
     if problem:
         return BadRecord(where, f"article {article_id!r}: {problem}", article_id)
     date = record.get("date")
+    if isinstance(date, datetime.date):  # a Parquet date column
+        date = date.isoformat()
     if date is not None:
         date = parse_date(date)
         if date is None:

@@ -84,6 +84,7 @@ def extract_to_file(
     resume: bool = False,
     strict: bool = False,
     progress: bool = True,
+    runtime: str = "torch",
 ) -> RunSummary:
     """Extract the events of every good record of the INPUTs into ``output``; bad records go to OUTPUT.errors.jsonl.
 
@@ -96,6 +97,11 @@ def extract_to_file(
             if isinstance(record, BadRecord):
                 raise InputError(str(record))
     settings, _ = read_settings(model)
+    # Loaded before any file is written or a bar drawn: a broken model is one clear line and leaves nothing behind.
+    # With several workers each loads its own copy; this one is only the check.
+    extractor = Extractor(model, batch_size=batch_size, runtime=runtime)
+    if workers > 1:
+        extractor = None
     state = _start(files, inputs, settings.model_version, resume)
     summary = RunSummary(records=state["records"], resumed_from=state["records"])
     summary.events, summary.bad = state["events"], state["bad"]
@@ -104,7 +110,12 @@ def extract_to_file(
     records = islice(iter_records(inputs), state["records"], None)
     bar = tqdm(desc="extracting", unit="article", initial=state["records"], disable=not progress)
     with files.part.open("a", encoding="utf-8") as events_out, files.errors_part.open("a", encoding="utf-8") as errors_out:
-        for chunk, lines, sentences in _tagged_chunks(model, records, batch_size, chunk_size, workers):
+        tagged = (
+            _tagged_chunks(extractor, records, chunk_size)
+            if extractor
+            else _tagged_in_workers(model, records, batch_size, chunk_size, workers, runtime)
+        )
+        for chunk, lines, sentences in tagged:
             bad = [record for record in chunk if isinstance(record, BadRecord)]
             events_out.writelines(lines)
             errors_out.writelines(json_line(record.to_dict()) for record in bad)
@@ -135,22 +146,26 @@ def summary_fields(summary: RunSummary) -> dict:
     }
 
 
-def _tagged_chunks(
-    model: Path, records: Iterable[Article | BadRecord], batch_size: int, chunk_size: int, workers: int
-) -> Iterator[tuple[list[Article | BadRecord], list[str], int]]:
-    """(chunk of records, its event lines, its sentence count), in input order."""
+Tagged = Iterator[tuple[list[Article | BadRecord], list[str], int]]
+
+
+def _tagged_chunks(extractor: Extractor, records: Iterable[Article | BadRecord], chunk_size: int) -> Tagged:
+    """(chunk of records, its event lines, its sentence count), in input order, in this process."""
+    for chunk in _chunks(records, chunk_size):
+        lines, sentences = chunk_lines(extractor, _articles(chunk))
+        yield chunk, lines, sentences
+
+
+def _tagged_in_workers(
+    model: Path, records: Iterable[Article | BadRecord], batch_size: int, chunk_size: int, workers: int, runtime: str
+) -> Tagged:
+    """The same as ``_tagged_chunks``, tagged by ``workers`` processes with a model each."""
     chunks = _chunks(records, chunk_size)
-    if workers == 1:
-        extractor = Extractor(model, batch_size=batch_size)
-        for chunk in chunks:
-            lines, sentences = chunk_lines(extractor, _articles(chunk))
-            yield chunk, lines, sentences
-        return
     threads = max(1, (os.cpu_count() or 1) // workers)
     pending: deque[tuple[list, Future]] = deque()
     context = get_context("spawn")  # a fresh interpreter per worker: no torch state copied by fork
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(model, batch_size, threads)
+        workers, mp_context=context, initializer=_start_worker, initargs=(model, batch_size, threads, runtime)
     ) as pool:
         try:
             for chunk in chunks:
@@ -185,12 +200,12 @@ def _articles(chunk: list[Article | BadRecord]) -> list[Article]:
 _WORKER_EXTRACTOR: Extractor | None = None
 
 
-def _start_worker(model: Path, batch_size: int, threads: int) -> None:
+def _start_worker(model: Path, batch_size: int, threads: int, runtime: str) -> None:
     import torch
 
     global _WORKER_EXTRACTOR
     torch.set_num_threads(threads)
-    _WORKER_EXTRACTOR = Extractor(model, batch_size=batch_size)
+    _WORKER_EXTRACTOR = Extractor(model, batch_size=batch_size, runtime=runtime)
 
 
 def _work(articles: list[Article]) -> tuple[list[str], int]:

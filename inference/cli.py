@@ -5,6 +5,7 @@
     bienphong extract  --model DIR INPUT... --output events.jsonl [--workers N] [--resume] [--strict]
     bienphong tasks    --model DIR INPUT... --output tasks.json
     bienphong validate FILE.json...
+    bienphong export   --model DIR --onnx [--int8]
     bienphong ls push  --model DIR INPUT... [--project NAME]   (a Label Studio server)
     bienphong ls pull  [--project NAME] --output FILE.json
 
@@ -24,7 +25,9 @@ from collections import Counter
 from pathlib import Path
 
 from annotations.errors import BienphongError
-from inference.options import INPUT_HELP, positive_int
+from inference.options import INPUT_HELP, RUNTIMES, positive_int
+
+RUNTIME_HELP = "torch (the model's weights, default), or onnx / onnx-int8 (the files of `bienphong export --onnx [--int8]`)"
 
 
 def check_output(output: Path, inputs: list) -> None:
@@ -64,7 +67,7 @@ def _evaluate(args) -> int:
     if args.output:
         check_output(args.output, args.data)
     examples = read_examples([Path(p) for p in args.data])
-    tagger = Tagger.load(args.model, batch_size=args.batch_size, decoding=args.decoding)
+    tagger = Tagger.load(args.model, batch_size=args.batch_size, decoding=args.decoding, runtime=args.runtime)
     result = evaluate(tagger, examples, progress=True)
     result["model_version"] = tagger.model_version
     result["data"] = [str(p) for p in args.data]
@@ -84,12 +87,16 @@ def _tagged(args):
     from inference.extract import tag_inputs
 
     check_output(args.output, args.inputs)
-    return tag_inputs(args.model, args.inputs, args.batch_size, progress=not args.quiet)
+    return tag_inputs(args.model, args.inputs, args.batch_size, progress=not args.quiet, runtime=args.runtime)
 
 
 def _extract(args) -> int:
     from inference.batch import RunFiles, extract_to_file
 
+    if args.engine == "ray":
+        return _extract_on_ray(args)
+    if args.format != "jsonl":
+        raise BienphongError("--format parquet needs --engine ray (the local engine writes JSON Lines)")
     check_output(args.output, args.inputs)
     summary = extract_to_file(
         args.model,
@@ -101,6 +108,7 @@ def _extract(args) -> int:
         resume=args.resume,
         strict=args.strict,
         progress=not args.quiet,
+        runtime=args.runtime,
     )
     resumed = f", resumed after {summary.resumed_from} records" if summary.resumed_from else ""
     print(
@@ -113,6 +121,33 @@ def _extract(args) -> int:
     return 0
 
 
+def _extract_on_ray(args) -> int:
+    from inference.ray_engine import extract_with_ray
+
+    if args.resume or args.strict:
+        raise BienphongError("--resume and --strict are options of the local engine, not of --engine ray")
+    output = str(args.output)
+    if "://" not in output and args.output.exists() and (not args.output.is_dir() or any(args.output.iterdir())):
+        raise BienphongError(f"--output {output} exists; --engine ray writes a new folder of files there")
+    summary = extract_with_ray(
+        args.model,
+        [str(item) for item in args.inputs],
+        output,
+        output_format=args.format,
+        workers=args.workers,
+        batch_size=args.batch_size,
+        chunk_size=args.chunk_size,
+        address=args.ray_address,
+        progress=not args.quiet,
+        runtime=args.runtime,
+    )
+    print(f"events written to the folder {summary.output} ({args.format})")
+    if summary.bad:
+        print(f"{summary.bad} bad records skipped: see {summary.errors}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _tasks(args) -> int:
     from annotations.io import write_json
     from inference.tasks import review_tasks
@@ -121,6 +156,14 @@ def _tasks(args) -> int:
     tasks = review_tasks(tagged, extractor.model_version, args.limit)
     write_json(args.output, tasks)
     print(f"{len(tasks)} tasks (least confident first) written to {args.output}")
+    return 0
+
+
+def _export(args) -> int:
+    from inference.onnx_runtime import export
+
+    for path in export(args.model, int8=args.int8):
+        print(f"wrote {path}")
     return 0
 
 
@@ -166,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--decoding", choices=["viterbi", "argmax"], help="override the model's decoding (default: the one stored in the model)"
     )
+    evaluate.add_argument("--runtime", choices=RUNTIMES, default="torch", help=RUNTIME_HELP)
     evaluate.set_defaults(run=_evaluate)
 
     for name, handler, help_text in (
@@ -180,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--batch-size", type=positive_int, default=32)
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
+        sub.add_argument("--runtime", choices=RUNTIMES, default="torch", help=RUNTIME_HELP)
         if name == "tasks":
             sub.add_argument("--limit", type=positive_int, help="keep only the N least confident tasks")
         else:
@@ -189,14 +234,32 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--resume", action="store_true", help="continue an interrupted run of the same --output")
             sub.add_argument("--workers", type=positive_int, default=1, help="processes tagging in parallel (default 1)")
             sub.add_argument("--chunk-size", type=positive_int, default=64, help="articles per written chunk (default 64)")
+            sub.add_argument(
+                "--engine",
+                choices=["local", "ray"],
+                default="local",
+                help="local processes (default) or Ray Data (a local Ray instance, or --ray-address); ray writes a folder",
+            )
+            sub.add_argument("--ray-address", help="address of a running Ray cluster (default: start a local one)")
+            sub.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl", help="output format of --engine ray")
         sub.set_defaults(run=handler)
+
+    export = commands.add_parser(
+        "export", help="export a trained model for ONNX Runtime", description="Write DIR/onnx/model.onnx (and model-int8.onnx)."
+    )
+    export.add_argument("--model", required=True, type=Path, help="trained model directory")
+    export.add_argument("--onnx", required=True, action="store_true", help="ONNX format (the only one): DIR/onnx/model.onnx")
+    export.add_argument("--int8", action="store_true", help="also a dynamically quantized int8 model: DIR/onnx/model-int8.onnx")
+    export.set_defaults(run=_export)
 
     validate = commands.add_parser("validate", help="check Label Studio export files and report every problem")
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE.json")
     validate.set_defaults(run=_validate)
     from inference.review import add_commands
+    from inference.serve import add_command as add_serve_command
 
     add_commands(commands)
+    add_serve_command(commands)
     return parser
 
 

@@ -16,6 +16,7 @@ one mentioned earlier in the article (then ``"inherited": true``).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field, fields, replace
 
@@ -97,6 +98,17 @@ class Event:
         out["locations"] = [slot.to_dict() for slot in self.locations]
         out["slots"] = {label: [slot.to_dict() for slot in values] for label, values in self.slots.items()}
         return out
+
+    def to_row(self) -> dict:
+        """A flat row for tables (Parquet, DuckDB, pandas): scalars as columns, the nested parts as JSON text."""
+        out = self.to_dict()
+        for name in TABLE_JSON_COLUMNS:
+            out[name] = json.dumps(out[name], ensure_ascii=False)
+        return out
+
+
+# The columns of ``Event.to_row`` that hold JSON text (``json.loads`` gives ``to_dict``'s value back).
+TABLE_JSON_COLUMNS = ("time", "organization", "locations", "slots")
 
 
 def _slot(span: Span, sentence: TaggedSentence) -> Slot:

@@ -39,8 +39,9 @@ def tag_articles(tagger: Tagger, articles: list[Article], progress: bool = True)
 class Extractor:
     """A trained run directory, ready to turn article texts into events."""
 
-    def __init__(self, model: str | Path, batch_size: int = 32):
-        self.tagger = Tagger.load(model, batch_size=batch_size)
+    def __init__(self, model: str | Path, batch_size: int = 32, runtime: str = "torch"):
+        """``runtime``: ``torch`` (the run's weights), ``onnx`` or ``onnx-int8`` (its ``bienphong export`` files)."""
+        self.tagger = Tagger.load(model, batch_size=batch_size, runtime=runtime)
 
     @property
     def model_version(self) -> str:
@@ -60,11 +61,11 @@ class Extractor:
 
 
 def tag_inputs(
-    model: Path, inputs: list[str], batch_size: int = 32, progress: bool = True
+    model: Path, inputs: list[str], batch_size: int = 32, progress: bool = True, runtime: str = "torch"
 ) -> tuple[Extractor, list[TaggedArticle]]:
     """Read INPUTs (files, folders, .jsonl) and tag them with the model in ``model``."""
     articles = read_inputs(inputs)  # read first: bad input fails before the model loads
-    extractor = Extractor(model, batch_size=batch_size)
+    extractor = Extractor(model, batch_size=batch_size, runtime=runtime)
     return extractor, extractor.tag(articles, progress=progress)
 
 

@@ -16,3 +16,7 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
+
+
+# torch: the run's own weights; onnx / onnx-int8: its `bienphong export` files through ONNX Runtime.
+RUNTIMES = ("torch", "onnx", "onnx-int8")

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from annotations.errors import BienphongError
 from annotations.segmentation import Word
 from annotations.spans import Span
 from inference import run_directory
 from inference.decoding import decode
+from inference.options import RUNTIMES
 from inference.preprocess import Preprocessor
 from inference.windows import best_window_per_word
+
+# A forward pass: input ids and attention mask (int64, batch x width) -> tag probabilities (batch x width x tags).
+ModelFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def torch_forward(model) -> ModelFn:
+    def forward(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            logits = model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(attention_mask)).logits
+        return logits.float().softmax(-1).numpy()
+
+    return forward
 
 
 @dataclass(frozen=True)
@@ -41,8 +56,11 @@ class TaggedSentence:
 class Tagger:
     """A run directory, ready to tag: ``Tagger.load(DIR).predict(["Câu ...", ...])``."""
 
-    def __init__(self, run: run_directory.RunModel, batch_size: int = 32, decoding: str | None = None):
-        self.model = run.model
+    def __init__(
+        self, run: run_directory.RunModel, batch_size: int = 32, decoding: str | None = None, model: ModelFn | None = None
+    ):
+        self.model = run.model  # None when another runtime does the forward pass
+        self.forward = model if model is not None else torch_forward(run.model)
         # ``decoding`` overrides the stored choice (to compare decoders on one model).
         self.settings = replace(run.settings, decoding=decoding) if decoding else run.settings
         self.preprocessor = Preprocessor(run.tokenizer, run.settings)
@@ -54,8 +72,15 @@ class Tagger:
         return self.settings.model_version
 
     @classmethod
-    def load(cls, directory: str | Path, batch_size: int = 32, decoding: str | None = None) -> "Tagger":
-        return cls(run_directory.load(directory), batch_size, decoding)
+    def load(cls, directory: str | Path, batch_size: int = 32, decoding: str | None = None, runtime: str = "torch") -> "Tagger":
+        if runtime == "torch":
+            return cls(run_directory.load(directory), batch_size, decoding)
+        if runtime in ("onnx", "onnx-int8"):
+            from inference.onnx_runtime import load_run
+
+            run, model = load_run(directory, int8=runtime == "onnx-int8")
+            return cls(run, batch_size, decoding, model=model)
+        raise BienphongError(f"unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}")
 
     def word_probabilities(self, all_words: list[list[Word]], progress: bool = False) -> list[np.ndarray]:
         """``words x tags`` probabilities per sentence, each word from the window where it has most context."""
@@ -71,13 +96,12 @@ class Tagger:
         for start in tqdm(range(0, len(jobs), self.batch_size), desc="tagging", unit="batch", disable=not progress):
             batch = jobs[start : start + self.batch_size]
             width = max(len(job[2].input_ids) for job in batch)
-            ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            ids = np.full((len(batch), width), pad_id, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
             for row, (_, _, window) in enumerate(batch):
-                ids[row, : len(window.input_ids)] = torch.tensor(window.input_ids)
+                ids[row, : len(window.input_ids)] = window.input_ids
                 mask[row, : len(window.input_ids)] = 1
-            with torch.inference_mode():
-                probs = self.model(input_ids=ids, attention_mask=mask).logits.float().softmax(-1).numpy()
+            probs = self.forward(ids, mask)
             for row, (s, w, window) in enumerate(batch):
                 probabilities[(s, w)] = probs[row, window.first_piece]
         result = []

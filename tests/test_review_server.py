@@ -82,6 +82,9 @@ def label_studio_process(tmp_path_factory):
         LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
         LATEST_VERSION_CHECK="false",
         COLLECT_ANALYTICS="false",
+        # an ML backend on 127.0.0.1 (tests/test_serve_server.py): Label Studio may call it, and its webhook
+        ML_BLOCK_LOCAL_IP="false",
+        SSRF_PROTECTION_ENABLED="false",
     )
     log = data / "server.log"
     with log.open("w", encoding="utf-8") as stream:
