@@ -36,12 +36,13 @@ from pathlib import Path
 
 import yaml
 
+from annotations.data import ANNOTATIONS
 from annotations.labelstudio import Example
 from annotations.schema import QUALIFIERS, QUANTITY_LABELS, labels_of
 from annotations.text import Token, tokenize
 
-ALLOW_FILE = Path(__file__).resolve().parent / "consistency.yaml"
-DECISIONS_FILE = Path(__file__).resolve().parent / "DECISIONS.md"
+ALLOW_FILE = ANNOTATIONS / "consistency.yaml"
+DECISIONS_FILE = ANNOTATIONS / "DECISIONS.md"
 
 KINDS = ("label", "missed", "boundary")
 

@@ -25,13 +25,13 @@ from pathlib import Path
 
 import yaml
 
+from annotations.data import ANNOTATIONS
 from annotations.io import atomic_open, read_yaml, write_json
 from annotations.labelstudio import Example, gold_task, read_examples
 from annotations.markup import parse
 from annotations.schema import LABEL_NAMES
 from annotations.text import InputError, normalize, read_article, split_sentences
 
-ANNOTATIONS = Path(__file__).resolve().parent
 ROOT = ANNOTATIONS.parent
 SOURCE = ANNOTATIONS / "source"
 CORPUS = ANNOTATIONS / "corpus"

@@ -83,11 +83,10 @@ def labeling_config_xml() -> str:
 LABELING_CONFIG_FILE = "labeling_config.xml"
 
 if __name__ == "__main__":  # python -m annotations.schema: regenerate the checked-in labeling config
-    from pathlib import Path
-
+    from annotations.data import ANNOTATIONS
     from annotations.io import atomic_open
 
-    target = Path(__file__).with_name(LABELING_CONFIG_FILE)
+    target = ANNOTATIONS / LABELING_CONFIG_FILE
     with atomic_open(target) as stream:
         stream.write(labeling_config_xml())
     print(f"wrote {target}")

@@ -15,6 +15,7 @@ and goes on. At the end the files are renamed to ``OUTPUT`` and ``OUTPUT.errors.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from collections import deque
@@ -85,10 +86,12 @@ def extract_to_file(
     strict: bool = False,
     progress: bool = True,
     runtime: str = "torch",
+    default_date: datetime.date | None = None,
 ) -> RunSummary:
     """Extract the events of every good record of the INPUTs into ``output``; bad records go to OUTPUT.errors.jsonl.
 
-    ``strict`` stops at the first bad record before the model loads, and writes nothing."""
+    ``strict`` stops at the first bad record before the model loads, and writes nothing. ``default_date``:
+    the publication date of articles that have none (``--date``)."""
     from inference.run_directory import read_settings
 
     files = RunFiles(Path(output))
@@ -99,7 +102,7 @@ def extract_to_file(
     settings, _ = read_settings(model)
     # Loaded before any file is written or a bar drawn: a broken model is one clear line and leaves nothing behind.
     # With several workers each loads its own copy; this one is only the check.
-    extractor = Extractor(model, batch_size=batch_size, runtime=runtime)
+    extractor = Extractor(model, batch_size=batch_size, runtime=runtime, default_date=default_date)
     if workers > 1:
         extractor = None
     state = _start(files, inputs, settings.model_version, resume)
@@ -113,7 +116,7 @@ def extract_to_file(
         tagged = (
             _tagged_chunks(extractor, records, chunk_size)
             if extractor
-            else _tagged_in_workers(model, records, batch_size, chunk_size, workers, runtime)
+            else _tagged_in_workers(model, records, batch_size, chunk_size, workers, runtime, default_date)
         )
         for chunk, lines, sentences in tagged:
             bad = [record for record in chunk if isinstance(record, BadRecord)]
@@ -157,7 +160,13 @@ def _tagged_chunks(extractor: Extractor, records: Iterable[Article | BadRecord],
 
 
 def _tagged_in_workers(
-    model: Path, records: Iterable[Article | BadRecord], batch_size: int, chunk_size: int, workers: int, runtime: str
+    model: Path,
+    records: Iterable[Article | BadRecord],
+    batch_size: int,
+    chunk_size: int,
+    workers: int,
+    runtime: str,
+    default_date: datetime.date | None = None,
 ) -> Tagged:
     """The same as ``_tagged_chunks``, tagged by ``workers`` processes with a model each."""
     chunks = _chunks(records, chunk_size)
@@ -165,7 +174,7 @@ def _tagged_in_workers(
     pending: deque[tuple[list, Future]] = deque()
     context = get_context("spawn")  # a fresh interpreter per worker: no torch state copied by fork
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(model, batch_size, threads, runtime)
+        workers, mp_context=context, initializer=_start_worker, initargs=(model, batch_size, threads, runtime, default_date)
     ) as pool:
         try:
             for chunk in chunks:
@@ -200,12 +209,12 @@ def _articles(chunk: list[Article | BadRecord]) -> list[Article]:
 _WORKER_EXTRACTOR: Extractor | None = None
 
 
-def _start_worker(model: Path, batch_size: int, threads: int, runtime: str) -> None:
+def _start_worker(model: Path, batch_size: int, threads: int, runtime: str, default_date: datetime.date | None = None) -> None:
     import torch
 
     global _WORKER_EXTRACTOR
     torch.set_num_threads(threads)
-    _WORKER_EXTRACTOR = Extractor(model, batch_size=batch_size, runtime=runtime)
+    _WORKER_EXTRACTOR = Extractor(model, batch_size=batch_size, runtime=runtime, default_date=default_date)
 
 
 def _work(articles: list[Article]) -> tuple[list[str], int]:

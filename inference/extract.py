@@ -10,6 +10,7 @@ The Python entry point is ``Extractor``::
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,9 +40,13 @@ def tag_articles(tagger: Tagger, articles: list[Article], progress: bool = True)
 class Extractor:
     """A trained run directory, ready to turn article texts into events."""
 
-    def __init__(self, model: str | Path, batch_size: int = 32, runtime: str = "torch"):
-        """``runtime``: ``torch`` (the run's weights), ``onnx`` or ``onnx-int8`` (its ``bienphong export`` files)."""
+    def __init__(
+        self, model: str | Path, batch_size: int = 32, runtime: str = "torch", default_date: datetime.date | None = None
+    ):
+        """``runtime``: ``torch`` (the run's weights), ``onnx`` or ``onnx-int8`` (its ``bienphong export`` files).
+        ``default_date``: the publication date of articles that have none (it resolves relative times)."""
         self.tagger = Tagger.load(model, batch_size=batch_size, runtime=runtime)
+        self.default_date = default_date
 
     @property
     def model_version(self) -> str:
@@ -50,14 +55,24 @@ class Extractor:
     def tag(self, articles: list[Article], progress: bool = False) -> list[TaggedArticle]:
         return tag_articles(self.tagger, articles, progress=progress)
 
-    def extract(self, texts: list[str], ids: list[str] | None = None, progress: bool = False) -> list[Event]:
-        """Events of each text (NFC-normalised here); article ids default to ``"0"``, ``"1"``, ..."""
+    def extract(
+        self,
+        texts: list[str],
+        ids: list[str] | None = None,
+        progress: bool = False,
+        dates: list[datetime.date | None] | None = None,
+    ) -> list[Event]:
+        """Events of each text (NFC-normalised here); article ids default to ``"0"``, ``"1"``, ...;
+        ``dates``: each text's publication date (None: ``default_date``)."""
         ids = ids or [str(i) for i in range(len(texts))]
-        articles = [Article(article_id, normalize(text), "<python>") for article_id, text in zip(ids, texts)]
+        dates = dates or [None] * len(texts)
+        articles = [Article(article_id, normalize(text), "<python>", date) for article_id, text, date in zip(ids, texts, dates)]
         return [event for item in self.tag(articles, progress) for event in self.events(item)]
 
     def events(self, item: TaggedArticle) -> list[Event]:
-        return article_events(item.article.id, item.sentences, self.model_version)
+        """The events of a tagged article; its date (else ``default_date``) resolves relative times."""
+        date = item.article.date or self.default_date
+        return article_events(item.article.id, item.sentences, self.model_version, article_date=date)
 
 
 def tag_inputs(

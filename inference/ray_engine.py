@@ -12,6 +12,7 @@ files are not detected (that would need one global pass).
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,13 +84,13 @@ def _record_schema():
 class TagActor:
     """One model per actor: ``map_batches`` sends it batches of article rows, it returns event rows."""
 
-    def __init__(self, model: str, batch_size: int, threads: int, runtime: str):
+    def __init__(self, model: str, batch_size: int, threads: int, runtime: str, default_date: datetime.date | None = None):
         import torch
 
         from inference.extract import Extractor
 
         torch.set_num_threads(threads)
-        self.extractor = Extractor(model, batch_size=batch_size, runtime=runtime)
+        self.extractor = Extractor(model, batch_size=batch_size, runtime=runtime, default_date=default_date)
         self.schema = _event_schema()
 
     def __call__(self, batch):
@@ -128,8 +129,10 @@ def extract_with_ray(
     address: str | None = None,
     progress: bool = True,
     runtime: str = "torch",
+    default_date: datetime.date | None = None,
 ) -> RayRunSummary:
-    """Run the extraction on Ray (a local instance, or the cluster at ``address``)."""
+    """Run the extraction on Ray (a local instance, or the cluster at ``address``); ``default_date``: the
+    publication date of articles that have none."""
     try:
         import ray
         import ray.data
@@ -152,7 +155,7 @@ def extract_with_ray(
         threads = max(1, (os.cpu_count() or 1) // workers) if address is None else 1
         events = good.map_batches(
             TagActor,
-            fn_constructor_args=(str(model), batch_size, threads, runtime),
+            fn_constructor_args=(str(model), batch_size, threads, runtime, default_date),
             batch_size=chunk_size,
             batch_format="pyarrow",
             compute=ray.data.ActorPoolStrategy(size=workers),
