@@ -9,13 +9,15 @@ RUN ?= runs/e5-small
 setup:
 	bash scripts/setup.sh
 
-# Train on annotations/, extract events from seeds/, write reviewer tasks.
+# Train on annotations/, extract events from seeds/, write reviewer tasks, an HTML report and tables.
 demo: setup
 	$(BIN)/python -m annotations.corpus check
 	$(BIN)/bienphong validate annotations/corpus/*.json
 	$(BIN)/bienphong train --config $(CONFIG) --output-dir $(RUN)
 	$(BIN)/bienphong extract --model $(RUN) seeds --output $(RUN)/events.jsonl
 	$(BIN)/bienphong tasks --model $(RUN) seeds --output $(RUN)/tasks.json
+	$(BIN)/bienphong report --events $(RUN)/events.jsonl seeds --output $(RUN)/report.html
+	$(BIN)/bienphong tables --events $(RUN)/events.jsonl --output-dir $(RUN)/tables
 
 test: setup
 	$(BIN)/ruff check .

@@ -78,19 +78,55 @@ def write_json(path: str | Path, value: Any) -> None:
 
 
 def read_yaml(path: str | Path, what: str) -> Any:
-    """A YAML file's content; a missing, unreadable or malformed file is one ``InputError`` naming it."""
+    """A YAML file's content; a missing, unreadable or malformed file is one ``InputError`` naming it.
+
+    A key written twice is an error too: YAML would keep the last one silently (a second ``test:``
+    in a split file would turn the first one's articles into training data)."""
     import yaml
 
     from annotations.errors import InputError
 
     path = Path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if "\x00" in text:
+            raise InputError(f"{path}: holds NUL characters (is it UTF-16?); save the {what} as UTF-8")
+        return yaml.load(text, Loader=_unique_keys_loader())  # a SafeLoader that refuses repeated keys
     except FileNotFoundError:
         raise InputError(f"{path}: {what} not found") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a {what}") from None
+    except OSError as error:  # a dangling symlink, no permission
+        raise InputError(f"{path}: cannot read the {what} ({error.strerror or type(error).__name__})") from None
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 (byte {error.start}); save the {what} as UTF-8") from None
     except yaml.YAMLError as error:
-        raise InputError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+        raise InputError(f"{path}: not valid YAML ({str(error).strip().splitlines()[0]})") from None
+    except RecursionError:
+        raise InputError(f"{path}: not valid YAML (nested too deeply)") from None
+    except ValueError as error:  # a value YAML reads as an impossible date: 2024-13-45
+        raise InputError(f"{path}: not valid YAML ({error})") from None
+
+
+def _unique_keys_loader():
+    import yaml
+
+    class UniqueKeys(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *defaults" may be overridden, by design
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: construct_mapping reports it
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key!r} appears twice (line {key_node.start_mark.line + 1})", key_node.start_mark
+                    )
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeys

@@ -26,7 +26,7 @@ from typing import Any
 
 from annotations.schema import CONTROL_NAME, LABEL_NAMES, OBJECT_NAME
 from annotations.spans import Span, overlapping_pairs
-from annotations.text import InputError
+from annotations.text import InputError, text_problem
 
 
 @dataclass
@@ -56,10 +56,22 @@ def task_location(source: str, task: Any, index: int) -> str:
 
 def chosen_annotation(task: dict) -> dict | None:
     """The annotation that counts: not cancelled, most recently updated (see the module docstring)."""
-    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    annotations = task.get("annotations") or []
+    if not isinstance(annotations, list):
+        return None
+    annotations = [a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]
     if not annotations:
         return None
-    return max(annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0))
+    return max(annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), _number(a.get("id"))))
+
+
+def _number(value: Any) -> float:
+    """An annotation id for ordering: ids of another type (a string) sort first instead of failing."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float("-inf")
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def check_task(task: Any, where: str, problems: list[str]) -> Example | None:
@@ -72,8 +84,22 @@ def check_task(task: Any, where: str, problems: list[str]) -> Example | None:
     if not isinstance(text, str) or not text.strip():
         problems.append(f"{where}: data.text is missing or empty")
         return None
+    if text_problem(text):
+        problems.append(f"{where}: data.text: {text_problem(text)}")
+        return None
     if unicodedata.normalize("NFC", text) != text:
         problems.append(f"{where}: data.text is not NFC; normalise before annotating (offsets would shift)")
+        return None
+    sentence_index, article_id = data.get("sentence_index", 0), data.get("article_id", "")
+    if not (_integer(sentence_index) and sentence_index >= 0):
+        problems.append(f"{where}: data.sentence_index must be a whole number of at least 0, not {sentence_index!r:.40}")
+        return None
+    if not (isinstance(article_id, str) or _integer(article_id)):
+        problems.append(f"{where}: data.article_id must be a string or an integer, not {article_id!r:.40}")
+        return None
+    annotations = task.get("annotations")
+    if annotations is not None and not (isinstance(annotations, list) and all(isinstance(a, dict) for a in annotations)):
+        problems.append(f"{where}: 'annotations' must be a list of annotation objects")
         return None
     annotation = chosen_annotation(task)
     if annotation is None:
@@ -93,13 +119,13 @@ def check_task(task: Any, where: str, problems: list[str]) -> Example | None:
             continue
         start, end, labels = value.get("start"), value.get("end"), value.get("labels")
         place = f"{where}: span [{start}:{end}] {value.get('text')!r}"
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        if not (_integer(start) and _integer(end) and 0 <= start < end <= len(text)):
             problems.append(f"{place}: offsets outside the text (length {len(text)})")
             continue
         if not isinstance(labels, list) or len(labels) != 1:
             problems.append(f"{place}: needs exactly one label, has {labels!r}")
             continue
-        if labels[0] not in LABEL_NAMES:
+        if not isinstance(labels[0], str) or labels[0] not in LABEL_NAMES:
             problems.append(f"{place}: unknown label {labels[0]!r}")
             continue
         if "text" in value and text[start:end] != value["text"]:
@@ -116,8 +142,8 @@ def check_task(task: Any, where: str, problems: list[str]) -> Example | None:
     return Example(
         text=text,
         spans=sorted(spans),
-        article_id=str(data.get("article_id", "")),
-        sentence_index=int(data.get("sentence_index", 0)),
+        article_id=str(article_id),
+        sentence_index=sentence_index,
         task_id=task.get("id"),
     )
 
@@ -131,7 +157,16 @@ def read_file(path: str | Path) -> ReadReport:
     except FileNotFoundError:
         report.problems.append(f"{path}: no such file")
         return report
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except IsADirectoryError:
+        report.problems.append(f"{path}: is a folder, not a Label Studio export file")
+        return report
+    except OSError as error:
+        report.problems.append(f"{path}: cannot read ({error.strerror or type(error).__name__})")
+        return report
+    except RecursionError:
+        report.problems.append(f"{path}: not a UTF-8 JSON file (nested too deeply)")
+        return report
+    except ValueError as error:  # not UTF-8, not JSON, a number of thousands of digits
         report.problems.append(f"{path}: not a UTF-8 JSON file ({error})")
         return report
     if not isinstance(tasks, list):
@@ -164,6 +199,9 @@ def read_examples(paths: list[Path]) -> list[Example]:
         shown = "\n".join(problems[:50])
         more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
         raise InputError(f"{len(problems)} problem(s) in the annotation files:\n{shown}{more}")
+    if not examples:
+        names = ", ".join(str(path) for path in paths[:3]) + (", ..." if len(paths) > 3 else "")
+        raise InputError(f"{names}: no annotated tasks (tasks without a finished annotation are not gold data)")
     return examples
 
 

@@ -22,6 +22,11 @@ def normalize(text: str) -> str:
 def read_article(path: Path) -> str:
     """Read a UTF-8 article file and return its NFC text, or raise ``InputError``."""
     try:
+        size = Path(path).stat().st_size
+        if size > 4 * MAX_ARTICLE_CHARS + 3:  # more bytes than the longest article takes in UTF-8: not read at all
+            raise InputError(
+                f"{path}: {size:,} bytes, over the limit of {MAX_ARTICLE_CHARS:,} characters; split it into several articles"
+            )
         data = Path(path).read_bytes()
     except OSError as error:  # a dangling symlink, a folder named x.txt, no permission
         raise InputError(f"{path}: cannot read ({error.strerror or type(error).__name__})") from None
@@ -43,12 +48,21 @@ def decode_article(data: bytes, name: str) -> str:
     return normalize(text)
 
 
+# The longest article read, in characters (about 300 pages): a longer text is a bad record, not
+# hours of tagging and gigabytes of memory; split such a file into several articles.
+MAX_ARTICLE_CHARS = 2_000_000
+
 # Characters that show nothing: a text made only of these and spaces is empty.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
 def text_problem(text: str) -> str | None:
-    """Why a decoded article text cannot be used, or None: empty, NUL characters (UTF-16 read as UTF-8), lone surrogates."""
+    """Why a decoded article text cannot be used, or None: empty, too long, NUL characters (UTF-16 read as UTF-8),
+    lone surrogates."""
+    if len(text) > MAX_ARTICLE_CHARS:
+        return (
+            f"the article has {len(text):,} characters, over the limit of {MAX_ARTICLE_CHARS:,}; split it into several articles"
+        )
     if not text.translate(_INVISIBLE).strip():
         return "the article is empty"
     if "\x00" in text:

@@ -91,7 +91,8 @@ def main() -> None:
     args = parser.parse_args()
     texts = report_texts()
     rows = []
-    print(f"{'articles':>9} {'workers':>7} {'sentences':>10} {'events':>8} {'seconds':>8} {'art/s':>7} {'sent/s':>7} {'peak RSS':>9}")
+    columns = ("articles", 9), ("workers", 7), ("sentences", 10), ("events", 8), ("seconds", 8), ("art/s", 7), ("sent/s", 7)
+    print(" ".join(f"{name:>{width}}" for name, width in columns), f"{'peak RSS':>9}")
     with tempfile.TemporaryDirectory() as folder:
         for size in args.articles:
             source = Path(folder) / f"input-{size}.jsonl"

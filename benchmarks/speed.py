@@ -1,6 +1,6 @@
 """Tagging speed and memory on one thread: HF pipeline vs Tagger (torch fp32, ONNX fp32, ONNX int8).
 
-    .venv/bin/python benchmarks/speed.py --model runs/e5-small [--data annotations/corpus/*.json] [--batch-size 32]
+    .venv/bin/python benchmarks/speed.py --model runs/e5-small [--data annotations/corpus/*.json] [--batch-size N]
 
 Every variant tags the same sentences (the test split of --data, by
 annotations/split.yaml) with the same model on one thread
@@ -32,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+
+from inference.options import DEFAULT_BATCH_SIZE  # noqa: E402
 
 PIPELINE_BATCHES = (1, 8, 32)
 TAGGER_RUNTIMES = ("torch", "onnx", "onnx-int8")
@@ -162,7 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, type=Path, help="trained run directory")
     parser.add_argument("--data", nargs="+", type=Path, default=sorted((ROOT / "annotations" / "corpus").glob("*.json")))
-    parser.add_argument("--batch-size", type=int, default=32, help="Tagger batch size (default 32, its CLI default)")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="Tagger batch size (default: the CLI's)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: one variant in a child process
     args = parser.parse_args()
     if args.worker:

@@ -29,6 +29,8 @@ from pathlib import Path
 
 from annotations.text import InputError, decode_article, normalize, read_article, text_problem
 
+MAX_ID_CHARS = 1000  # an id is a name, not a text: a longer one is a field mix-up
+
 
 @dataclass(frozen=True)
 class Article:
@@ -61,6 +63,10 @@ def input_files(inputs: list[str | Path]) -> list[Path]:
     files: list[Path] = []
     for item in inputs:
         path = Path(item)
+        try:
+            path.is_symlink()
+        except OSError as error:  # a name too long
+            raise InputError(f"{str(path)[:120]}: cannot read ({error.strerror or type(error).__name__})") from None
         if path.is_dir():
             found = sorted(f for f in path.glob("*.txt") if not f.name.startswith("."))
             if not found:
@@ -81,9 +87,31 @@ def input_files(inputs: list[str | Path]) -> list[Path]:
 
 
 def iter_records(inputs: list[str | Path]) -> Iterator[Article | BadRecord]:
-    """Every record of the INPUTs in order: an ``Article``, or a ``BadRecord`` (a repeated id is one too)."""
-    seen: dict[str, str] = {}
+    """Every record of the INPUTs in order: an ``Article``, or a ``BadRecord`` (a repeated id is one too).
+
+    The INPUTs are checked when this is called, not when the first record is asked for: a missing
+    INPUT stops a run before it has written anything."""
+    return _records(input_files(inputs))
+
+
+def count_records(inputs: list[str | Path]) -> int:
+    """How many records ``iter_records`` will give (a fast byte scan: the progress bar's total and ETA)."""
+    total = 0
     for path in input_files(inputs):
+        if path.suffix.lower() != ".jsonl":
+            total += 1
+            continue
+        try:
+            with path.open("rb") as stream:
+                total += sum(1 for line in stream if line.strip())
+        except OSError:
+            total += 1  # reported as one bad record when it is read
+    return total
+
+
+def _records(files: list[Path]) -> Iterator[Article | BadRecord]:
+    seen: dict[str, str] = {}
+    for path in files:
         records = _jsonl_records(path) if path.suffix.lower() == ".jsonl" else [_text_file(path)]
         for record in records:
             if isinstance(record, Article):
@@ -103,6 +131,8 @@ def read_inputs(inputs: list[str | Path]) -> list[Article]:
         if isinstance(record, BadRecord):
             raise InputError(str(record))
         articles.append(record)
+    if not articles:  # empty .jsonl files: an empty output would look like a result
+        raise InputError(f"no articles in the input ({', '.join(map(str, inputs))[:200]} hold no records)")
     return articles
 
 
@@ -157,6 +187,8 @@ def _record(line: str, where: str) -> Article | BadRecord:
         return BadRecord(where, f"not valid JSON ({error.msg} at column {error.colno})")
     except RecursionError:
         return BadRecord(where, "JSON nested too deeply")
+    except ValueError as error:  # an integer of thousands of digits
+        return BadRecord(where, f"not valid JSON ({str(error).split(';')[0]})")
     return record_from_object(record, where)
 
 
@@ -167,6 +199,8 @@ def record_from_object(record: object, where: str) -> Article | BadRecord:
     raw_id = record.get("id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
         return BadRecord(where, f'"id" must be a non-empty string or an integer, got {raw_id!r:.40}')
+    if len(str(raw_id)) > MAX_ID_CHARS:
+        return BadRecord(where, f'"id" is longer than {MAX_ID_CHARS} characters ({str(raw_id)[:40]}...)')
     article_id = normalize(str(raw_id).strip())
     if text_problem(article_id):
         return BadRecord(where, f'"id" is not valid text ({text_problem(article_id)})')

@@ -11,6 +11,9 @@ A chunk counts as written once the manifest says so. ``resume`` cuts both files 
 manifest's sizes (dropping a chunk that a kill interrupted), skips the records already done
 and goes on. At the end the files are renamed to ``OUTPUT`` and ``OUTPUT.errors.jsonl``, so
 ``OUTPUT`` itself is never half-written.
+
+Over 300 lines on purpose: the run loop, the worker pool and the part files with their manifest are
+one protocol (what is committed when); split apart, the resume guarantee would be spread over files.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,8 +34,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from annotations.errors import BienphongError, InputError
-from inference.articles import Article, BadRecord, iter_records
+from inference.articles import Article, BadRecord, count_records, iter_records
 from inference.extract import Extractor, json_line
+from inference.options import DEFAULT_BATCH_SIZE
 
 MANIFEST_VERSION = 1
 
@@ -44,6 +49,7 @@ class RunSummary:
     events: int = 0
     bad: int = 0
     resumed_from: int = 0  # records already done by an interrupted run
+    seconds: float = 0.0  # this run's wall time (not an interrupted run's)
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def extract_to_file(
     inputs: list[str],
     output: Path,
     *,
-    batch_size: int = 32,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     chunk_size: int = 64,
     workers: int = 1,
     resume: bool = False,
@@ -95,6 +101,7 @@ def extract_to_file(
     from inference.run_directory import read_settings
 
     files = RunFiles(Path(output))
+    all_records = iter_records(inputs)  # a missing INPUT stops here, before any file is written
     if strict:
         for record in iter_records(inputs):  # one cheap reading pass first: nothing is written for a bad input
             if isinstance(record, BadRecord):
@@ -106,12 +113,14 @@ def extract_to_file(
     if workers > 1:
         extractor = None
     state = _start(files, inputs, settings.model_version, resume)
+    started = time.perf_counter()
     summary = RunSummary(records=state["records"], resumed_from=state["records"])
     summary.events, summary.bad = state["events"], state["bad"]
     summary.articles, summary.sentences = state["articles"], state["sentences"]
 
-    records = islice(iter_records(inputs), state["records"], None)
-    bar = tqdm(desc="extracting", unit="article", initial=state["records"], disable=not progress)
+    records = islice(all_records, state["records"], None)
+    total = count_records(inputs) if progress else None  # a total gives the bar its ETA
+    bar = tqdm(desc="extracting", unit=" articles", total=total, initial=state["records"], disable=not progress)
     with files.part.open("a", encoding="utf-8") as events_out, files.errors_part.open("a", encoding="utf-8") as errors_out:
         tagged = (
             _tagged_chunks(extractor, records, chunk_size)
@@ -136,6 +145,7 @@ def extract_to_file(
         _discard(files)
         raise InputError(f"no valid articles in the input ({summary.bad} bad records; first: {first})")
     _finish(files, summary.bad)
+    summary.seconds = time.perf_counter() - started
     return summary
 
 
@@ -253,22 +263,35 @@ def _start(files: RunFiles, inputs: list[str], model_version: str, resume: bool)
         )
     try:
         state = json.loads(files.manifest.read_text(encoding="utf-8"))
-        missing = sorted(set(fresh) - set(state))
+        missing = sorted(set(fresh) - set(state)) if isinstance(state, dict) else ["all"]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BienphongError(
             f"{files.manifest}: unreadable manifest ({error}); delete {files.output}.part* to start again"
         ) from None
-    if missing or state.get("version") != MANIFEST_VERSION:
+    # Counts and sizes are whole numbers of at least 0 (a hand-edited "bytes": "abc" would crash os.truncate).
+    counts = [key for key, value in fresh.items() if isinstance(value, int) and key != "version"]
+    if (
+        missing
+        or state.get("version") != MANIFEST_VERSION
+        or not all(_count(state[key]) for key in counts)
+        or not (isinstance(state["inputs"], list) and all(isinstance(item, str) for item in state["inputs"]))
+    ):
         raise BienphongError(f"{files.manifest}: not a manifest of this version; delete {files.output}.part* to start again")
     if state["inputs"] != fresh["inputs"]:
         raise BienphongError(f"--resume: the interrupted run read other inputs ({', '.join(state['inputs'])[:200]})")
     if state["model_version"] != model_version:
         raise BienphongError(f"--resume: the interrupted run used model {state['model_version']}, not {model_version}")
-    for path, size in ((files.part, state["bytes"]), (files.errors_part, state["error_bytes"])):
+    parts = ((files.part, state["bytes"]), (files.errors_part, state["error_bytes"]))
+    for path, size in parts:  # both checked before either is cut: a refused resume changes nothing
         if not path.is_file() or path.stat().st_size < size:
             raise BienphongError(f"{path} is shorter than its manifest says; delete {files.output}.part* to start again")
+    for path, size in parts:
         os.truncate(path, size)  # drop whatever a killed chunk left after the last committed one
     return state
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _commit(files: RunFiles, events_out, errors_out, state: dict) -> None:

@@ -2,10 +2,13 @@
 
     bienphong train    --config configs/NAME.yaml [--output-dir DIR]
     bienphong evaluate --model DIR --data FILE.json [--output metrics.json]
-    bienphong extract  --model DIR INPUT... --output events.jsonl [--workers N] [--resume] [--strict]
+    bienphong evaluate [--model DIR] --events GOLD.jsonl [--spans gold|model]
+    bienphong extract  --model DIR INPUT... --output events.jsonl [--workers N] [--resume] [--strict] [--date YYYY-MM-DD]
     bienphong tasks    --model DIR INPUT... --output tasks.json
     bienphong validate FILE.json...
     bienphong export   --model DIR --onnx [--int8]
+    bienphong report   --events events.jsonl INPUT... --output report.html   (HTML for reading events)
+    bienphong tables   --events events.jsonl --output-dir DIR [--format parquet|csv]
     bienphong ls push  --model DIR INPUT... [--project NAME]   (a Label Studio server)
     bienphong ls pull  [--project NAME] --output FILE.json
 
@@ -14,6 +17,9 @@ on anything a user can fix (``BienphongError``); nothing imports this module.
 Exit codes: 0 done; 1 done, but some input was skipped or invalid (``extract``
 lists the bad records in OUTPUT.errors.jsonl; ``validate`` prints the problems);
 2 nothing done, one line says why.
+
+Over 300 lines on purpose: one thin handler and the options of each command, nothing else; the work
+of every command lives in its own module.
 """
 
 from __future__ import annotations
@@ -25,23 +31,10 @@ from collections import Counter
 from pathlib import Path
 
 from annotations.errors import BienphongError
-from inference.options import INPUT_HELP, RUNTIMES, positive_int
+from inference import options
+from inference.options import INPUT_HELP, RUNTIMES, OneLineParser, check_output, iso_date, positive_int
 
 RUNTIME_HELP = "torch (the model's weights, default), or onnx / onnx-int8 (the files of `bienphong export --onnx [--int8]`)"
-
-
-def check_output(output: Path, inputs: list) -> None:
-    """Refuse an output path that would destroy data: an input itself, or something that is not a plain file."""
-    if str(output).strip() == "":
-        raise BienphongError("--output is empty")
-    target = output.resolve()
-    for item in map(Path, inputs):
-        if item.exists() and item.resolve() == target:
-            raise BienphongError(f"--output {output} is also an input; it would be overwritten")
-    if output.exists() and not output.is_file():
-        raise BienphongError(f"--output {output} exists and is not a plain file (a folder or a device)")
-    if output.parent.exists() and not output.parent.is_dir():
-        raise BienphongError(f"--output {output}: {output.parent} is not a folder")
 
 
 def _train(args) -> int:
@@ -64,6 +57,10 @@ def _evaluate(args) -> int:
     from inference.evaluation import evaluate
     from inference.tagger import Tagger
 
+    if args.events:
+        return _evaluate_events(args)
+    if args.model is None:
+        raise BienphongError("--data needs --model DIR")
     if args.output:
         check_output(args.output, args.data)
     examples = read_examples([Path(p) for p in args.data])
@@ -79,6 +76,26 @@ def _evaluate(args) -> int:
         print(f"{average:18} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f}")
     if args.output:
         write_json(args.output, result)
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _evaluate_events(args) -> int:
+    from annotations.io import write_json
+    from inference.event_scoring import evaluate_events, report_lines
+    from inference.tagger import Tagger
+
+    if args.output:
+        check_output(args.output, [args.events])
+    if args.spans == "model" and args.model is None:
+        raise BienphongError("--spans model needs --model DIR")
+    tagger = None
+    if args.spans == "model":
+        tagger = Tagger.load(args.model, batch_size=args.batch_size, decoding=args.decoding, runtime=args.runtime)
+    result = evaluate_events(args.events, args.spans, tagger)
+    print("\n".join(report_lines(result)))
+    if args.output:
+        write_json(args.output, {k: v for k, v in result.items() if k != "errors"})
         print(f"wrote {args.output}")
     return 0
 
@@ -99,26 +116,30 @@ def _extract(args) -> int:
         raise BienphongError("--format parquet needs --engine ray (the local engine writes JSON Lines)")
     check_output(args.output, args.inputs)
     summary = extract_to_file(
-        args.model,
-        args.inputs,
-        args.output,
-        batch_size=args.batch_size,
-        chunk_size=args.chunk_size,
-        workers=args.workers,
-        resume=args.resume,
-        strict=args.strict,
-        progress=not args.quiet,
-        runtime=args.runtime,
+        args.model, args.inputs, args.output, resume=args.resume, strict=args.strict, **_engine_options(args)
     )
     resumed = f", resumed after {summary.resumed_from} records" if summary.resumed_from else ""
     print(
-        f"{summary.events} events from {summary.articles} articles ({summary.sentences} sentences)"
+        f"{summary.events} events from {summary.articles} articles ({summary.sentences} sentences),"
+        f" {summary.bad} skipped, in {summary.seconds:.1f} s:"
         f" written to {args.output}{resumed}"
     )
     if summary.bad:
         print(f"{summary.bad} bad records skipped: see {RunFiles(args.output).errors}", file=sys.stderr)
         return 1
     return 0
+
+
+def _engine_options(args) -> dict:
+    """The options both extraction engines take."""
+    return {
+        "batch_size": args.batch_size,
+        "chunk_size": args.chunk_size,
+        "workers": args.workers,
+        "progress": not args.quiet,
+        "runtime": args.runtime,
+        "default_date": args.date,
+    }
 
 
 def _extract_on_ray(args) -> int:
@@ -129,17 +150,9 @@ def _extract_on_ray(args) -> int:
     output = str(args.output)
     if "://" not in output and args.output.exists() and (not args.output.is_dir() or any(args.output.iterdir())):
         raise BienphongError(f"--output {output} exists; --engine ray writes a new folder of files there")
+    inputs = [str(item) for item in args.inputs]
     summary = extract_with_ray(
-        args.model,
-        [str(item) for item in args.inputs],
-        output,
-        output_format=args.format,
-        workers=args.workers,
-        batch_size=args.batch_size,
-        chunk_size=args.chunk_size,
-        address=args.ray_address,
-        progress=not args.quiet,
-        runtime=args.runtime,
+        args.model, inputs, output, output_format=args.format, address=args.ray_address, **_engine_options(args)
     )
     print(f"events written to the folder {summary.output} ({args.format})")
     if summary.bad:
@@ -167,6 +180,19 @@ def _export(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    from inference.serve import serve
+
+    make_retrainer = None
+    if args.train_config:  # retraining belongs to training/, which only this module may import beside inference
+        from training.retrain import retrainer_for
+
+        def make_retrainer(model):
+            return retrainer_for(model, args.train_config, args.train_dir, args.train_after)
+
+    return serve(args.model, args.host, args.port, args.reload_interval, make_retrainer)
+
+
 def _validate(args) -> int:
     from annotations.labelstudio import read_file
 
@@ -187,7 +213,7 @@ def _validate(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bienphong", description="Information extraction from Vietnamese Border Guard reports.")
+    parser = OneLineParser(prog="bienphong", description="Information extraction from Vietnamese Border Guard reports.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = commands.add_parser(
@@ -202,10 +228,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser("evaluate", help="score a model on annotated data (seqeval, strict spans)")
-    evaluate.add_argument("--model", required=True, type=Path, help="trained model directory")
-    evaluate.add_argument("--data", required=True, nargs="+", type=Path, help="Label Studio JSON export file(s)")
+    evaluate.add_argument("--model", type=Path, help="trained model directory (not needed for --events with --spans gold)")
+    scored = evaluate.add_mutually_exclusive_group(required=True)
+    scored.add_argument("--data", nargs="+", type=Path, help="Label Studio JSON export file(s)")
+    scored.add_argument("--events", type=Path, help="gold events (annotations/events/*.jsonl): score the events")
+    evaluate.add_argument(
+        "--spans", choices=["gold", "model"], default="model", help="--events: events from the model's spans or the gold spans"
+    )
     evaluate.add_argument("--output", type=Path, help="write the metrics as JSON here")
-    evaluate.add_argument("--batch-size", type=positive_int, default=32)
+    evaluate.add_argument("--batch-size", type=options.batch_size, default=options.DEFAULT_BATCH_SIZE)
     evaluate.add_argument(
         "--decoding", choices=["viterbi", "argmax"], help="override the model's decoding (default: the one stored in the model)"
     )
@@ -222,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--output", required=True, type=Path, help="output file (.jsonl for extract, .json for tasks); written atomically"
         )
-        sub.add_argument("--batch-size", type=positive_int, default=32)
+        sub.add_argument("--batch-size", type=options.batch_size, default=options.DEFAULT_BATCH_SIZE)
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
         sub.add_argument("--runtime", choices=RUNTIMES, default="torch", help=RUNTIME_HELP)
         if name == "tasks":
@@ -232,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "--strict", action="store_true", help="stop at the first bad record and write nothing (default: skip it, exit 1)"
             )
             sub.add_argument("--resume", action="store_true", help="continue an interrupted run of the same --output")
-            sub.add_argument("--workers", type=positive_int, default=1, help="processes tagging in parallel (default 1)")
+            sub.add_argument("--workers", type=options.workers, default=1, help="processes tagging in parallel (default 1)")
             sub.add_argument("--chunk-size", type=positive_int, default=64, help="articles per written chunk (default 64)")
             sub.add_argument(
                 "--engine",
@@ -242,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
             )
             sub.add_argument("--ray-address", help="address of a running Ray cluster (default: start a local one)")
             sub.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl", help="output format of --engine ray")
+            sub.add_argument(
+                "--date",
+                type=iso_date,
+                help='publication date YYYY-MM-DD of articles that have no "date" of their own (resolves relative times)',
+            )
         sub.set_defaults(run=handler)
 
     export = commands.add_parser(
@@ -255,11 +291,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check Label Studio export files and report every problem")
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE.json")
     validate.set_defaults(run=_validate)
+    from inference.report import add_command as add_report_command
     from inference.review import add_commands
     from inference.serve import add_command as add_serve_command
+    from inference.tables import add_command as add_tables_command
 
     add_commands(commands)
-    add_serve_command(commands)
+    add_serve_command(commands, run=_serve)
+    add_report_command(commands)
+    add_tables_command(commands)
     return parser
 
 

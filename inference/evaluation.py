@@ -8,6 +8,8 @@ boundary), so seqeval's strict scores equal exact span matching.
 
 from __future__ import annotations
 
+import math
+
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
@@ -19,24 +21,30 @@ from annotations.segmentation import split_words_at
 from inference.tagger import Tagger
 
 
+def _rounded(value) -> float:
+    """A score for metrics.json: seqeval's macro average over no gold label at all is nan, which is not JSON."""
+    value = float(value)
+    return round(value, 4) if math.isfinite(value) else 0.0
+
+
 def score(gold: list[list[str]], predicted: list[list[str]]) -> dict:
     report = classification_report(gold, predicted, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
     per_label = {}
     for name in LABEL_NAMES:
         row = report.get(name, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
         per_label[name] = {
-            "precision": round(float(row["precision"]), 4),
-            "recall": round(float(row["recall"]), 4),
-            "f1": round(float(row["f1-score"]), 4),
+            "precision": _rounded(row["precision"]),
+            "recall": _rounded(row["recall"]),
+            "f1": _rounded(row["f1-score"]),
             "support": int(row["support"]),
         }
     summary = {}
     for key, name in (("micro avg", "micro"), ("macro avg", "macro")):
         row = report.get(key, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
         summary[name] = {
-            "precision": round(float(row["precision"]), 4),
-            "recall": round(float(row["recall"]), 4),
-            "f1": round(float(row["f1-score"]), 4),
+            "precision": _rounded(row["precision"]),
+            "recall": _rounded(row["recall"]),
+            "f1": _rounded(row["f1-score"]),
         }
     return {**summary, "per_label": per_label}
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from annotations.text import normalize, split_sentences
 from inference.articles import Article, read_inputs
 from inference.events import Event, article_events
+from inference.options import DEFAULT_BATCH_SIZE
 from inference.tagger import TaggedSentence, Tagger
 
 
@@ -41,7 +42,11 @@ class Extractor:
     """A trained run directory, ready to turn article texts into events."""
 
     def __init__(
-        self, model: str | Path, batch_size: int = 32, runtime: str = "torch", default_date: datetime.date | None = None
+        self,
+        model: str | Path,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        runtime: str = "torch",
+        default_date: datetime.date | None = None,
     ):
         """``runtime``: ``torch`` (the run's weights), ``onnx`` or ``onnx-int8`` (its ``bienphong export`` files).
         ``default_date``: the publication date of articles that have none (it resolves relative times)."""
@@ -76,7 +81,7 @@ class Extractor:
 
 
 def tag_inputs(
-    model: Path, inputs: list[str], batch_size: int = 32, progress: bool = True, runtime: str = "torch"
+    model: Path, inputs: list[str], batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = True, runtime: str = "torch"
 ) -> tuple[Extractor, list[TaggedArticle]]:
     """Read INPUTs (files, folders, .jsonl) and tag them with the model in ``model``."""
     articles = read_inputs(inputs)  # read first: bad input fails before the model loads

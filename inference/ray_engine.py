@@ -19,6 +19,7 @@ from pathlib import Path
 
 from annotations.errors import BienphongError
 from inference.articles import Article, BadRecord, parse_date, record_from_object, records_of_file
+from inference.options import DEFAULT_BATCH_SIZE
 
 FORMATS = ("jsonl", "parquet")
 
@@ -124,7 +125,7 @@ def extract_with_ray(
     *,
     output_format: str = "jsonl",
     workers: int = 1,
-    batch_size: int = 32,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     chunk_size: int = 64,
     address: str | None = None,
     progress: bool = True,

@@ -53,6 +53,10 @@ def read_settings(directory: str | Path) -> tuple[RunSettings, dict[int, str]]:
     """The settings and label map of a run directory, checked against the schema before any model loads."""
     directory = Path(directory)
     config_path = directory / "config.json"
+    try:
+        config_path.is_file()
+    except OSError as error:  # a name too long
+        raise BienphongError(f"{str(directory)[:120]}: cannot read ({error.strerror or type(error).__name__})") from None
     if not directory.is_dir():
         raise BienphongError(f"{directory}: no such model directory; train one with `bienphong train`")
     if not config_path.is_file():
@@ -61,6 +65,10 @@ def read_settings(directory: str | Path) -> tuple[RunSettings, dict[int, str]]:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BienphongError(f"{config_path}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise BienphongError(f"{config_path}: not valid JSON (nested too deeply)") from None
+    except ValueError as error:  # a number of thousands of digits
+        raise BienphongError(f"{config_path}: not valid JSON ({str(error).split(';')[0]})") from None
     if not isinstance(config, dict):
         raise BienphongError(f"{config_path}: expected a JSON object")
     if CONFIG_KEY not in config:
@@ -117,6 +125,6 @@ def load(directory: str | Path) -> RunModel:
         raise BienphongError(f"{directory}: cannot load the model ({first_line})") from None
     try:
         tokenizer = load_tokenizer(directory)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:  # a tokenizer.json of another shape
         raise BienphongError(f"{directory}: cannot load the tokenizer ({error})") from None
     return RunModel(model.eval(), tokenizer, settings, id2label)

@@ -1,6 +1,7 @@
 """``bienphong serve``: a Label Studio ML backend that pre-annotates tasks with a run directory.
 
     bienphong serve --model runs/e5-small [--host 127.0.0.1] [--port 9090]
+                    [--train-config configs/e5-small.yaml [--train-dir DIR] [--train-after N]]
 
 Label Studio (Settings -> Model -> Connect model) calls:
 
@@ -10,7 +11,9 @@ Label Studio (Settings -> Model -> Connect model) calls:
 - ``POST /predict`` with ``{"tasks": [{"id": ..., "data": {"text": ...}}, ...]}``:
   ``{"results": [{"model_version", "score", "result"}, ...], "model_version": ...}``, one
   prediction per task, in order, exactly what ``bienphong tasks`` writes for the same text
-- ``POST /webhook``: annotation events, accepted and logged (retraining is not started here)
+- ``POST /webhook``: annotation events; with ``--train-config`` finished annotations (or *Start
+  Training*) queue a retraining round in the background (``training/retrain.py``, wired by the CLI), whose
+  model is served when its dev micro F1 is not worse; without it they are logged only
 
 Each task's ``data.text`` is tagged whole, as one text, so every offset points into the
 exact text Label Studio holds. A text that is not NFC gets an empty result with an
@@ -20,6 +23,9 @@ The model is reloaded when a newer one is put in its directory (``config.json`` 
 ``model.safetensors`` changed, or the stored model version), checked at most every few
 seconds when a request needs the model. The server is the standard library's WSGI server
 (threads), so the backend adds no dependency; ``Backend`` is a plain WSGI application.
+
+Over 300 lines on purpose: the HTTP protocol, the live model and the command are one backend;
+retraining is in ``training/retrain.py``.
 """
 
 from __future__ import annotations
@@ -31,14 +37,28 @@ import time
 import unicodedata
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from annotations.errors import BienphongError
+from inference.options import positive_int
 
 if TYPE_CHECKING:
     from inference.tagger import Tagger
 
 log = logging.getLogger("bienphong.serve")
+
+
+class Retrainer(Protocol):
+    """What the backend needs of retraining (``training.retrain.Retrainer``: inference may not import training)."""
+
+    config: Path
+    after: int
+    train_dir: Path
+
+    def notify(self, action: str, body: dict) -> str: ...
+    def state(self) -> dict: ...
+    def close(self) -> None: ...
+
 
 RELOAD_INTERVAL = 5.0  # seconds between checks of the model directory
 MAX_BODY = 64 * 1024 * 1024  # bytes; a predict request of thousands of sentences is far below this
@@ -59,16 +79,19 @@ class LiveModel:
         self.directory = Path(directory)
         self.interval = interval
         self._lock = threading.Lock()
+        self.using = threading.Lock()  # held while the model predicts: one batch at a time, torch uses every core
         self._stamp = self._read_stamp()
-        self.tagger = self._load()  # a bad directory is a BienphongError here, before the server listens
+        self.tagger = self.load(self.directory)  # a bad directory is a BienphongError here, before the server listens
+        self.source = self.directory  # where the served model came from (a retraining round, once promoted)
         self._checked = time.monotonic()
 
-    def _load(self) -> Tagger:
+    @staticmethod
+    def load(directory: Path) -> Tagger:
         from itertools import chain
 
         from inference.tagger import Tagger
 
-        tagger = Tagger.load(self.directory)
+        tagger = Tagger.load(directory)
         # The weights are memory-mapped from model.safetensors: a new model saved over it in place (what
         # `bienphong train --output-dir` does) would truncate the mapping and kill the server with SIGBUS.
         # A private copy makes the served model independent of the file.
@@ -110,13 +133,20 @@ class LiveModel:
         if stamp == self._stamp:
             return
         try:
-            tagger = self._load()
+            tagger = self.load(self.directory)
         except BienphongError as error:
             # Probably a model still being written: keep serving the old one and try again at the next check.
             log.warning("keeping model version %s: the model in %s does not load (%s)", self.model_version, self.directory, error)
             return
         log.info("reloaded %s: model version %s -> %s", self.directory, self.model_version, tagger.model_version)
-        self.tagger, self._stamp = tagger, stamp
+        self.tagger, self._stamp, self.source = tagger, stamp, self.directory
+
+    def promote(self, tagger: Tagger, source: Path) -> None:
+        """Serve ``tagger`` from now on: one assignment, so a request gets the old model or the new one.
+        A newer model put in ``directory`` later still replaces it."""
+        with self._lock:
+            log.info("serving model version %s from %s (was %s)", tagger.model_version, source, self.model_version)
+            self.tagger, self.source = tagger, Path(source)
 
 
 def _task_text(task: Any, index: int) -> tuple[str | None, str]:
@@ -164,10 +194,10 @@ def predict_tasks(tagger: Tagger, tasks: list) -> list[dict]:
 class Backend:
     """The WSGI application: routes the ML backend protocol to ``LiveModel`` and ``predict_tasks``."""
 
-    def __init__(self, model: LiveModel):
+    def __init__(self, model: LiveModel, retrainer: Retrainer | None = None):
         self.model = model
-        self._predicting = threading.Lock()  # one batch at a time: torch already uses every core
-        self.events: list[str] = []  # webhook actions received (what a retraining trigger would read)
+        self.retrainer = retrainer
+        self.events: list[str] = []  # webhook actions received, in order
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -191,7 +221,10 @@ class Backend:
         if method != routes[path]:
             raise RequestError(f"{path} takes {routes[path]}, not {method}", 405)
         if path in ("/", "/health"):
-            return 200, {"status": "UP", "model_class": "bienphong", "model_version": self.model.model_version}
+            health = {"status": "UP", "model_class": "bienphong", "model_version": self.model.model_version}
+            if self.retrainer is not None:
+                health["training"] = self.retrainer.state()
+            return 200, health
         body = _json_body(environ)
         if path == "/setup":
             return 200, {"model_version": self.model.current().model_version}
@@ -199,7 +232,7 @@ class Backend:
             tasks = body.get("tasks")
             if not isinstance(tasks, list) or not tasks:
                 raise RequestError("the request has no tasks: expected {'tasks': [{'data': {'text': ...}}, ...]}")
-            with self._predicting:
+            with self.model.using:
                 tagger = self.model.current()
                 results = predict_tasks(tagger, tasks)
             return 200, {"results": results, "model_version": tagger.model_version}
@@ -211,9 +244,13 @@ class Backend:
             raise RequestError("a webhook needs an 'action' (ANNOTATION_CREATED, ANNOTATION_UPDATED, ...)")
         project = body.get("project")
         project_name = project.get("title", project.get("id")) if isinstance(project, dict) else project
-        log.info("webhook %s (project %s): noted; retraining is not started by the backend", action, project_name)
+        if self.retrainer is None:
+            training = "not configured (start the backend with --train-config CONFIG to retrain on annotations)"
+        else:
+            training = self.retrainer.notify(action, body)
+        log.info("webhook %s (project %s): training %s", action, project_name, training)
         self.events.append(action)
-        return 200, {"status": "ok", "action": action, "training": "not started (run `bienphong train` yourself)"}
+        return 200, {"status": "ok", "action": action, "training": training}
 
 
 def _json_body(environ: dict) -> dict:
@@ -235,8 +272,8 @@ def _json_body(environ: dict) -> dict:
     return body
 
 
-def make_server(model: LiveModel, host: str = "127.0.0.1", port: int = 9090):
-    """A threaded WSGI server for ``Backend(model)``, bound but not yet serving (port 0 picks a free one)."""
+def make_server(model: LiveModel, host: str = "127.0.0.1", port: int = 9090, retrainer: Retrainer | None = None):
+    """A threaded WSGI server for ``Backend(model, retrainer)``, bound but not yet serving (port 0 picks a free one)."""
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
     from wsgiref.simple_server import make_server as wsgi_server
@@ -249,32 +286,47 @@ def make_server(model: LiveModel, host: str = "127.0.0.1", port: int = 9090):
             log.info("%s %s", self.address_string(), format % args)
 
     try:
-        return wsgi_server(host, port, Backend(model), server_class=ThreadingServer, handler_class=Handler)
+        return wsgi_server(host, port, Backend(model, retrainer), server_class=ThreadingServer, handler_class=Handler)
     except OSError as error:
         raise BienphongError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
 
 
-def serve(directory: Path, host: str, port: int, interval: float = RELOAD_INTERVAL) -> int:
+def serve(
+    directory: Path,
+    host: str,
+    port: int,
+    interval: float = RELOAD_INTERVAL,
+    make_retrainer: Callable[[LiveModel], Retrainer] | None = None,
+) -> int:
+    """Serve until Ctrl-C. ``make_retrainer`` (``training.retrain.retrainer_for``, given by the CLI, which alone
+    may import training) adds retraining on finished annotations."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     model = LiveModel(directory, interval)
-    server = make_server(model, host, port)
-    url = f"http://{host}:{server.server_address[1]}"
-    print(f"serving model version {model.model_version} from {directory} at {url} (Ctrl-C stops)", flush=True)
-    print(f"connect it in Label Studio: project Settings -> Model -> Connect model, URL {url}", flush=True)
+    retrainer = make_retrainer(model) if make_retrainer else None
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        server = make_server(model, host, port, retrainer)
+        url = f"http://{host}:{server.server_address[1]}"
+        print(f"serving model version {model.model_version} from {directory} at {url} (Ctrl-C stops)", flush=True)
+        print(f"connect it in Label Studio: project Settings -> Model -> Connect model, URL {url}", flush=True)
+        if retrainer is not None:
+            print(
+                f"retraining with {retrainer.config} after every {retrainer.after} finished annotations (or Start Training);"
+                f" rounds in {retrainer.train_dir}",
+                flush=True,
+            )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
     finally:
-        server.server_close()
+        if retrainer is not None:
+            retrainer.close()  # a running training child is stopped with the server
     return 0
 
 
-def _run(args) -> int:
-    return serve(args.model, args.host, args.port, args.reload_interval)
-
-
-def add_command(commands) -> None:
+def add_command(commands, run: Callable) -> None:
     """Register ``serve`` on ``commands`` (an ``add_subparsers()`` result); nothing heavy is imported here."""
     sub = commands.add_parser(
         "serve",
@@ -288,4 +340,17 @@ def add_command(commands) -> None:
     sub.add_argument(
         "--reload-interval", type=float, default=RELOAD_INTERVAL, help="seconds between checks for a newer model (default 5)"
     )
-    sub.set_defaults(run=_run)
+    sub.add_argument(
+        "--train-config",
+        type=Path,
+        help="retrain with this config plus the project's finished annotations (pulled through LABEL_STUDIO_URL and"
+        " LABEL_STUDIO_API_KEY); a new model is served when its dev micro F1 is not worse",
+    )
+    sub.add_argument("--train-dir", type=Path, help="where the retraining rounds go (default: MODEL-retrain next to --model)")
+    sub.add_argument(
+        "--train-after",
+        type=positive_int,
+        default=20,
+        help="finished annotations that queue a retraining round (default 20; Start Training queues one at once)",
+    )
+    sub.set_defaults(run=run)

@@ -40,7 +40,7 @@ class RunSettings:
 
     def __post_init__(self) -> None:
         problems = []
-        if self.segmenter not in SEGMENTERS:
+        if not isinstance(self.segmenter, str) or self.segmenter not in SEGMENTERS:
             problems.append(f"segmenter {self.segmenter!r} is not one of {sorted(SEGMENTERS)}")
         for name in ("max_length", "stride"):
             value = getattr(self, name)
@@ -53,7 +53,7 @@ class RunSettings:
                 problems.append(f"stride {self.stride} must be in 0..max_length - 3")
         if not isinstance(self.model_version, str):
             problems.append(f"model_version must be a string, not {self.model_version!r}")
-        if self.decoding not in DECODINGS:
+        if not isinstance(self.decoding, str) or self.decoding not in DECODINGS:
             problems.append(f"decoding {self.decoding!r} is not one of {list(DECODINGS)}")
         if problems:
             raise BienphongError("; ".join(problems))

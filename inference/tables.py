@@ -14,6 +14,9 @@ Reading the events file is shared with ``bienphong report`` (``read_events``), a
 ``province``, ``time_range`` and ``period`` of an event, so the report and the tables agree.
 Only the fields ``bienphong extract`` always writes are required; the newer ones (``time.iso``,
 ``locations[i].place``, ``organization.places``) are read when present.
+
+Over 300 lines on purpose: reading an events file with a check per field, and the two fixed table
+schemas, one column per line.
 """
 
 from __future__ import annotations

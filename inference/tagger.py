@@ -15,7 +15,7 @@ from annotations.segmentation import Word
 from annotations.spans import Span
 from inference import run_directory
 from inference.decoding import decode
-from inference.options import RUNTIMES
+from inference.options import DEFAULT_BATCH_SIZE, RUNTIMES
 from inference.preprocess import Preprocessor
 from inference.windows import best_window_per_word
 
@@ -57,7 +57,11 @@ class Tagger:
     """A run directory, ready to tag: ``Tagger.load(DIR).predict(["Câu ...", ...])``."""
 
     def __init__(
-        self, run: run_directory.RunModel, batch_size: int = 32, decoding: str | None = None, model: ModelFn | None = None
+        self,
+        run: run_directory.RunModel,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        decoding: str | None = None,
+        model: ModelFn | None = None,
     ):
         self.model = run.model  # None when another runtime does the forward pass
         self.forward = model if model is not None else torch_forward(run.model)
@@ -72,7 +76,9 @@ class Tagger:
         return self.settings.model_version
 
     @classmethod
-    def load(cls, directory: str | Path, batch_size: int = 32, decoding: str | None = None, runtime: str = "torch") -> "Tagger":
+    def load(
+        cls, directory: str | Path, batch_size: int = DEFAULT_BATCH_SIZE, decoding: str | None = None, runtime: str = "torch"
+    ) -> "Tagger":
         if runtime == "torch":
             return cls(run_directory.load(directory), batch_size, decoding)
         if runtime in ("onnx", "onnx-int8"):

@@ -46,3 +46,20 @@ def test_missing_and_unparsable_config(tmp_path):
     broken.write_text("model: [", encoding="utf-8")
     with pytest.raises(InputError, match="broken.yaml: not valid YAML"):
         load_config(broken)
+
+
+def test_a_local_model_folder_is_relative_to_the_config_and_a_hub_id_stays_one(seed_corpus, tmp_path, monkeypatch):
+    scratch = "  scratch: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, vocab_size: 600}"
+    text = (seed_corpus / "tiny.yaml").read_text(encoding="utf-8")
+    assert scratch in text
+    for name in ("seeds.json", "split.yaml"):
+        (tmp_path / name).write_text((seed_corpus / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "base-model").mkdir()
+    (tmp_path / "base-model" / "config.json").write_text("{}", encoding="utf-8")
+    local = tmp_path / "local.yaml"
+    local.write_text(text.replace(scratch, "  name: base-model"), encoding="utf-8")
+    hub = tmp_path / "hub.yaml"
+    hub.write_text(text.replace(scratch, "  name: vinai/phobert-base"), encoding="utf-8")
+    monkeypatch.chdir(seed_corpus)  # another working folder: the config's own folder must count
+    assert load_config(local).model.name == str(tmp_path / "base-model")
+    assert load_config(hub).model.name == "vinai/phobert-base"

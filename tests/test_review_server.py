@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 EXECUTABLE = Path(sys.executable).parent / "label-studio"
 TOKEN = "bienphong-test-token-5f3c9a"  # a legacy token, set for the throwaway server only
+EMAIL, PASSWORD = "reviewer@example.com", "test-password-123"
 START_TIMEOUT = 240
 
 
@@ -63,9 +65,15 @@ class RunningServer:
         pytest.fail(f"label-studio did not answer within {START_TIMEOUT} s:\n{self.log_tail()}")
 
 
+_LAUNCHED: list[RunningServer] = []  # one server per test session, for every module that imports these fixtures
+
+
 @pytest.fixture(scope="session")
 def label_studio_process(tmp_path_factory):
     """Launches the server (not waiting for it, so that it starts while the tiny model trains)."""
+    if _LAUNCHED:  # another module's copy of this fixture started it (a fixture imported elsewhere is a second one)
+        yield _LAUNCHED[0]
+        return
     if not EXECUTABLE.exists():
         pytest.skip(
             f"label-studio is not installed next to {sys.executable}; install it with"
@@ -76,8 +84,8 @@ def label_studio_process(tmp_path_factory):
     env = dict(
         os.environ,
         LABEL_STUDIO_BASE_DATA_DIR=str(data / "data"),
-        LABEL_STUDIO_USERNAME="reviewer@example.com",
-        LABEL_STUDIO_PASSWORD="test-password-123",
+        LABEL_STUDIO_USERNAME=EMAIL,
+        LABEL_STUDIO_PASSWORD=PASSWORD,
         LABEL_STUDIO_USER_TOKEN=TOKEN,
         LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
         LATEST_VERSION_CHECK="false",
@@ -97,7 +105,9 @@ def label_studio_process(tmp_path_factory):
             start_new_session=True,
         )
     server = RunningServer(process, f"http://127.0.0.1:{port}", log)
+    _LAUNCHED.append(server)
     yield server
+    _LAUNCHED.clear()
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)  # the group of the process started above, nothing else
         try:
@@ -125,6 +135,44 @@ def client(label_studio):
     from label_studio_sdk import LabelStudio
 
     return LabelStudio(base_url=label_studio.url, api_key=TOKEN)
+
+
+@contextmanager
+def web_session(url: str):
+    """An httpx client logged in through the login page, as a browser is (session and CSRF cookies)."""
+    import httpx
+
+    with httpx.Client(base_url=url, follow_redirects=True, timeout=60) as web:
+        web.get("/user/login/")
+        form = {"email": EMAIL, "password": PASSWORD, "csrfmiddlewaretoken": web.cookies.get("csrftoken")}
+        answer = web.post("/user/login/", data=form, headers={"Referer": f"{url}/user/login/"})
+        assert answer.status_code == 200 and "sessionid" in web.cookies, answer.text[:300]
+        web.headers.update({"X-CSRFToken": web.cookies.get("csrftoken"), "Referer": f"{url}/"})
+        yield web
+
+
+def create_personal_access_token(url: str) -> str:
+    """What a user does: log in, Account & Settings -> Personal Access Token -> Create (shown once)."""
+    with web_session(url) as web:
+        answer = web.post("/api/token/")
+        assert answer.status_code == 201, answer.text[:300]
+        return answer.json()["token"]
+
+
+def revoke_personal_access_tokens(url: str) -> int:
+    """Account & Settings -> Revoke, for every personal access token of the user."""
+    with web_session(url) as web:
+        listed = web.get("/api/token/").json()
+        for item in listed:
+            assert web.post("/api/token/blacklist/", json={"refresh": item["token"]}).status_code == 204
+        return len(listed)
+
+
+@pytest.fixture
+def personal_access_token(label_studio):
+    token = create_personal_access_token(label_studio.url)
+    yield token
+    revoke_personal_access_tokens(label_studio.url)
 
 
 @pytest.fixture
@@ -347,3 +395,30 @@ def test_unreachable_server(monkeypatch, tmp_path, capsys):
     assert "cannot reach Label Studio at http://127.0.0.1:" in error and "after 2 tries" in error
     assert "secret-key-never-shown" not in error
     assert not output.exists()
+
+
+@pytest.mark.server
+def test_a_personal_access_token_works_until_revoked(
+    label_studio, client, personal_access_token, tiny_model, monkeypatch, tmp_path, capsys
+):
+    pat = personal_access_token
+    assert pat.count(".") == 2  # a JWT (refresh token), not a legacy token
+    monkeypatch.setenv("LABEL_STUDIO_URL", label_studio.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", pat)
+    title = "bienphong-pat-test"
+    push = ["ls", "push", "--model", str(tiny_model), str(SEEDS), "--limit", "3", "--project", title, "--quiet"]
+    assert main(push) == 0
+    out = capsys.readouterr().out
+    assert "3 tasks created" in out and pat not in out
+
+    task = _tasks(client, _project(client, title)["id"])[0]
+    client.annotations.create(id=task["id"], result=[])  # a sentence without slots, submitted
+    output = tmp_path / "pat.json"
+    assert main(["ls", "pull", "--project", title, "--output", str(output)]) == 0
+    assert "1 annotated tasks" in capsys.readouterr().out
+    assert main(["validate", str(output)]) == 0
+
+    assert revoke_personal_access_tokens(label_studio.url) == 1
+    assert main(push) == 2
+    error = capsys.readouterr().err
+    assert "refused the API key (HTTP 401" in error and "a personal access token" in error and pat not in error

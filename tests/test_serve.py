@@ -39,9 +39,12 @@ def _set_version(model_dir: Path, version: str) -> None:
 
 
 class Running:
-    def __init__(self, model_dir: Path, interval: float):
+    """The backend on a free port of 127.0.0.1, in a thread; ``retrain(model)`` makes its Retrainer, if any."""
+
+    def __init__(self, model_dir: Path, interval: float, retrain=None):
         self.model = LiveModel(model_dir, interval)
-        self.server = make_server(self.model, "127.0.0.1", 0)
+        self.retrainer = retrain(self.model) if retrain else None
+        self.server = make_server(self.model, "127.0.0.1", 0, self.retrainer)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -62,6 +65,8 @@ class Running:
             return error.code, json.loads(error.read())
 
     def close(self) -> None:
+        if self.retrainer is not None:
+            self.retrainer.close()
         self.server.shutdown()
         self.server.server_close()
 

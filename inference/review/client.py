@@ -5,7 +5,10 @@ exponential backoff; a retried write first checks whether the failed attempt
 took effect, so retries never duplicate projects, tasks or predictions.
 
 The API key goes to the server and nowhere else: it never appears in a message,
-and neither do credentials written into the URL.
+and neither do credentials written into the URL. It may be a legacy token or a
+personal access token (Label Studio 1.23's default: a JWT refresh token, which the
+SDK exchanges at ``/api/token/refresh/`` for short-lived access tokens, again
+whenever one expires).
 
 (Over 300 lines on purpose: every server call, its retry and its error message sit
 together, so that no call escapes the timeout, the retries or the redaction.)
@@ -28,6 +31,10 @@ URL_ENV = "LABEL_STUDIO_URL"
 KEY_ENV = "LABEL_STUDIO_API_KEY"
 
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]+@")
+TOKEN_HELP = (
+    "a personal access token from Account & Settings -> Personal Access Token in the Label Studio"
+    " web page (or a legacy token, where the organization still allows them)"
+)
 
 
 def redact_url(text: str) -> str:
@@ -50,10 +57,7 @@ class Connection:
         self.url = (self.url or "").strip().rstrip("/")
         self.api_key = (self.api_key or "").strip()  # a token file saved with CRLF
         if not self.api_key:
-            raise BienphongError(
-                f"no Label Studio API key: set {KEY_ENV} (or pass --api-key); the key is under"
-                " Account & Settings -> Access Token in the Label Studio web page"
-            )
+            raise BienphongError(f"no Label Studio API key: set {KEY_ENV} (or pass --api-key) to {TOKEN_HELP}")
         try:
             parts = urlsplit(self.url)
             parts.port  # noqa: B018 - raises on a malformed port
@@ -61,10 +65,39 @@ class Connection:
             parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise BienphongError(f"Label Studio URL {self.shown_url!r} must start with http:// or https:// and name a host")
-        if self.tries < 1:
-            raise BienphongError(f"tries must be at least 1, not {self.tries}")
-        if self.backoff < 0 or self.connect_timeout <= 0 or self.read_timeout <= 0:
-            raise BienphongError("the backoff must not be negative and the timeouts must be positive")
+        if any(char.isspace() or not char.isprintable() for char in self.url):
+            raise BienphongError(f"Label Studio URL {self.shown_url!r} holds spaces or control characters")
+        # An HTTP header carries the key: it must be printable ASCII (a key pasted with accents or a line break
+        # would fail deep inside httpx). The key itself is never shown.
+        if not (self.api_key.isascii() and self.api_key.isprintable()):
+            raise BienphongError(
+                f"the Label Studio API key ({KEY_ENV} or --api-key) holds characters that are not printable ASCII;"
+                " copy the token again"
+            )
+        if not 1 <= self.tries <= 100:
+            raise BienphongError(f"tries must be at least 1 and at most 100, not {self.tries}")
+        # nan passes every comparison, and an infinite timeout is a hang: finite and bounded only.
+        if not (0 <= self.backoff <= 3600 and 0 < self.connect_timeout <= 86400 and 0 < self.read_timeout <= 86400):
+            raise BienphongError(
+                "the backoff must be 0..3600 s and the timeouts more than 0 and at most 86400 s"
+                f" (backoff {self.backoff:g}, connect {self.connect_timeout:g}, read {self.read_timeout:g})"
+            )
+
+    @property
+    def key_kind(self) -> str:
+        """What the key is, for messages: a personal access token, an access token or a legacy token."""
+        claims = jwt_claims(self.api_key)
+        if claims is None:
+            return "a legacy token"
+        return "a personal access token" if claims.get("token_type") == "refresh" else "a JWT access token"
+
+    def check_expiry(self, now: float | None = None) -> None:
+        """An expired JWT is refused here, by name: the SDK would send it as a legacy token and get a bare 401."""
+        claims = jwt_claims(self.api_key)
+        expires = claims.get("exp") if claims else None
+        if isinstance(expires, (int, float)) and expires < (time.time() if now is None else now):
+            when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(expires))
+            raise BienphongError(f"the Label Studio API key ({self.key_kind}) expired on {when}; set {KEY_ENV} to {TOKEN_HELP}")
 
     @property
     def shown_url(self) -> str:
@@ -78,6 +111,17 @@ class Connection:
             f"Connection(url={self.shown_url!r}, tries={self.tries}, backoff={self.backoff},"
             f" connect_timeout={self.connect_timeout}, read_timeout={self.read_timeout})"
         )
+
+
+def jwt_claims(token: str) -> dict | None:
+    """The claims of a JWT (unverified: only the server can check it), or None for a legacy token."""
+    import jwt  # PyJWT, a dependency of label-studio-sdk
+
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": False})
+    except jwt.InvalidTokenError:
+        return None
+    return claims if isinstance(claims, dict) else None
 
 
 def connection(
@@ -135,10 +179,12 @@ class Server:
         client = httpx_client or httpx.Client(
             timeout=httpx.Timeout(conn.read_timeout, connect=conn.connect_timeout), follow_redirects=True
         )
+        conn.check_expiry()
         try:
-            # SDK retries are off: ours re-check before repeating a write.
+            # SDK retries are off: ours re-check before repeating a write. With a personal access token the
+            # SDK fetches an access token on the first request, through this client (same timeouts).
             self.client = LabelStudio(base_url=conn.url, api_key=conn.api_key, max_retries=0, httpx_client=client)
-        except ApiError as error:  # an expired or malformed personal access token
+        except ApiError as error:  # a JWT without an expiry
             raise self._error("connecting", error) from None
 
     # -- retries and errors
@@ -156,8 +202,8 @@ class Server:
             status, detail = error.status_code, _detail(error.body)
             if status in (401, 403):
                 message = (
-                    f"Label Studio at {url} refused the API key (HTTP {status}: {detail}); set {KEY_ENV}"
-                    " (or --api-key) to the token under Account & Settings -> Access Token"
+                    f"Label Studio at {url} refused the API key (HTTP {status}: {detail}), {self.conn.key_kind};"
+                    f" set {KEY_ENV} (or --api-key) to {TOKEN_HELP}"
                 )
             elif status is None or status < 400:
                 message = f"{what}: unexpected answer from {url} ({detail}); is this a Label Studio server?"
@@ -170,6 +216,8 @@ class Server:
                 f"cannot reach Label Studio at {url}{attempts} ({error or type(error).__name__}); start the"
                 f" server (docs/reviewing.md) or set {URL_ENV} / --url"
             )
+        elif isinstance(error, ValueError):  # e.g. an HTML page where the token exchange expects JSON
+            message = f"{what}: the answer from {url} is not JSON ({error}); is this a Label Studio server?"
         elif isinstance(error, httpx.TimeoutException):
             message = (
                 f"{what}: Label Studio at {url} did not answer within {self.conn.read_timeout:g} s{attempts};"
@@ -177,7 +225,13 @@ class Server:
             )
         else:
             message = f"{what}: request to Label Studio at {url} failed{attempts} ({type(error).__name__}: {error})"
-        return BienphongError(self.conn.redact(" ".join(message.split())))
+        return BienphongError(self._redact(" ".join(message.split())))
+
+    def _redact(self, text: str) -> str:
+        """The key, credentials in the URL and the access token the SDK got for a personal access token."""
+        tokens = getattr(getattr(self, "client", None), "_client_wrapper", None)
+        access = getattr(getattr(tokens, "_tokens_client", None), "_access_token", None)
+        return self.conn.redact(text.replace(access, "***") if access else text)
 
     def call(
         self, what: str, action: Callable[[], Any], recheck: Callable[[], Any] | None = None, missing: str | None = None
@@ -209,7 +263,7 @@ class Server:
         )
         try:
             return retrying(attempt)
-        except (self._api_error, self._httpx.HTTPError) as error:
+        except (self._api_error, self._httpx.HTTPError, json.JSONDecodeError) as error:
             raise self._error(what, error, attempts, missing) from None
         finally:
             self.retry_statistics = dict(retrying.statistics)

@@ -22,7 +22,7 @@ from typing import Any
 
 from annotations.errors import BienphongError, InputError
 from annotations.schema import LABEL_NAMES, labeling_config_xml
-from inference.options import INPUT_HELP, positive_int
+from inference.options import DEFAULT_BATCH_SIZE, INPUT_HELP, check_output, positive_int
 from inference.review.client import DEFAULT_URL, KEY_ENV, URL_ENV, Connection, Server, connection
 from inference.review.compatibility import orphaned_labels, same_config, schema_differences
 from inference.review.plan import PullSummary, check_pulled, index_tasks, plan_push, pulled_tasks, summarize
@@ -119,7 +119,7 @@ def push(
     inputs: list[str],
     project: str = DEFAULT_PROJECT,
     limit: int | None = None,
-    batch_size: int = 32,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = True,
 ) -> PushResult:
     """Tag ``inputs`` with ``model`` and push one task per sentence to project ``project``."""
@@ -204,6 +204,7 @@ def _push(args) -> int:
 
 
 def _pull(args) -> int:
+    check_output(args.output, [])  # before the server is asked for anything
     result = pull(_connection(args), args.output, args.project)
     summary, dropped = result.summary, result.dropped
     print(
@@ -250,7 +251,7 @@ def add_commands(commands) -> None:
     push_parser.add_argument("--model", required=True, type=Path, help="trained model directory")
     push_parser.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
     push_parser.add_argument("--limit", type=positive_int, help="push only the N least confident sentences")
-    push_parser.add_argument("--batch-size", type=positive_int, default=32)
+    push_parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE)
     push_parser.add_argument("--quiet", action="store_true", help="no progress bars")
     server_options(push_parser)
     push_parser.set_defaults(run=_push)
