@@ -73,9 +73,15 @@ class RunFiles:
         return self.output.with_name(self.output.name + ".part.json")
 
 
-def chunk_lines(extractor: Extractor, articles: list[Article]) -> tuple[list[str], int]:
+# A chunk holding this many characters (a long article: a report of several hundred pages is about 1 M) gets
+# a second bar of its own, so that a long article shows progress too; ordinary chunks tag in seconds.
+LONG_CHUNK_CHARS = 200_000
+
+
+def chunk_lines(extractor: Extractor, articles: list[Article], progress: bool = False) -> tuple[list[str], int]:
     """The JSON Lines of the events of some articles, and how many sentences they had."""
-    tagged = extractor.tag(articles)
+    long = progress and sum(len(article.text) for article in articles) >= LONG_CHUNK_CHARS
+    tagged = extractor.tag(articles, progress=long)
     lines = [json_line(event.to_dict()) for item in tagged for event in extractor.events(item)]
     return lines, sum(len(item.sentences) for item in tagged)
 
@@ -123,7 +129,7 @@ def extract_to_file(
     bar = tqdm(desc="extracting", unit=" articles", total=total, initial=state["records"], disable=not progress)
     with files.part.open("a", encoding="utf-8") as events_out, files.errors_part.open("a", encoding="utf-8") as errors_out:
         tagged = (
-            _tagged_chunks(extractor, records, chunk_size)
+            _tagged_chunks(extractor, records, chunk_size, progress)
             if extractor
             else _tagged_in_workers(model, records, batch_size, chunk_size, workers, runtime, default_date)
         )
@@ -162,10 +168,12 @@ def summary_fields(summary: RunSummary) -> dict:
 Tagged = Iterator[tuple[list[Article | BadRecord], list[str], int]]
 
 
-def _tagged_chunks(extractor: Extractor, records: Iterable[Article | BadRecord], chunk_size: int) -> Tagged:
+def _tagged_chunks(
+    extractor: Extractor, records: Iterable[Article | BadRecord], chunk_size: int, progress: bool = False
+) -> Tagged:
     """(chunk of records, its event lines, its sentence count), in input order, in this process."""
     for chunk in _chunks(records, chunk_size):
-        lines, sentences = chunk_lines(extractor, _articles(chunk))
+        lines, sentences = chunk_lines(extractor, _articles(chunk), progress)
         yield chunk, lines, sentences
 
 

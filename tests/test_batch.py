@@ -197,3 +197,17 @@ def test_globs_and_dates(tmp_path):
         read_inputs([str(tmp_path / "2025-*.jsonl")])
     with pytest.raises(InputError, match="no such file"):
         read_inputs([tmp_path / "missing.jsonl"])
+
+
+def test_a_long_article_gets_a_bar_of_its_own(talking_model, tmp_path, capsys, monkeypatch):
+    from inference import batch
+
+    monkeypatch.setattr(batch, "LONG_CHUNK_CHARS", 500)  # the seed articles count as long
+    output = tmp_path / "events.jsonl"
+    assert main(["extract", "--model", str(talking_model), str(SEEDS), "--output", str(output)]) == 0
+    err = capsys.readouterr().err
+    assert "tagging" in err and "extracting" in err
+    monkeypatch.setattr(batch, "LONG_CHUNK_CHARS", 10**9)
+    output.unlink()
+    assert main(["extract", "--model", str(talking_model), str(SEEDS), "--output", str(output)]) == 0
+    assert "tagging" not in capsys.readouterr().err

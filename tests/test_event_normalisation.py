@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from annotations.spans import Span
-from inference import cli
+from inference import batch, cli
 from inference.articles import Article
 from inference.events import article_events
 from inference.extract import Extractor, TaggedArticle
@@ -195,7 +195,7 @@ def test_extract_date_option_is_checked_and_passed_on(monkeypatch, tmp_path, cap
 
     def fake_extract_to_file(model, inputs, output, **options):
         seen.update(options)
-        return SimpleNamespace(events=0, articles=1, sentences=1, resumed_from=0, bad=0)
+        return batch.RunSummary(records=1, articles=1, sentences=1)
 
     monkeypatch.setattr("inference.batch.extract_to_file", fake_extract_to_file)
     article = tmp_path / "a.txt"
