@@ -243,8 +243,9 @@ def _work(articles: list[Article]) -> tuple[list[str], int]:
 # --- the part files and the manifest -------------------------------------------------------
 
 
-def _start(files: RunFiles, inputs: list[str], model_version: str, resume: bool) -> dict:
-    fresh = {
+def fresh_manifest(inputs: list[str], model_version: str) -> dict:
+    """The manifest of a run that has written nothing yet."""
+    return {
         "version": MANIFEST_VERSION,
         "inputs": [str(item) for item in inputs],
         "model_version": model_version,
@@ -256,6 +257,10 @@ def _start(files: RunFiles, inputs: list[str], model_version: str, resume: bool)
         "bytes": 0,
         "error_bytes": 0,
     }
+
+
+def _start(files: RunFiles, inputs: list[str], model_version: str, resume: bool) -> dict:
+    fresh = fresh_manifest(inputs, model_version)
     if not files.manifest.exists():
         if files.part.exists() or files.errors_part.exists():
             raise BienphongError(f"{files.part} exists without its manifest; delete it and run again")

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from annotations.text import MAX_ARTICLE_CHARS
+from inference.batch import fresh_manifest
+from tests.test_user_errors import edit_config
 
 # The fake API key of every case: it must never show up in any output.
 SECRET = "fz-SECRET-KEY-7f3a9c"
@@ -669,13 +671,7 @@ def _remove(name: str) -> Callable[[Path], None]:
 
 
 def _json_edit(change: Callable[[dict], Any]) -> Callable[[Path], None]:
-    def edit(directory: Path) -> None:
-        path = directory / "config.json"
-        config = json.loads(path.read_text(encoding="utf-8"))
-        change(config)
-        path.write_text(json.dumps(config), encoding="utf-8")
-
-    return edit
+    return edit_config(change)  # one way to break a copy of the model's config.json
 
 
 def _settings(**fields: Any) -> Callable[[Path], None]:
@@ -918,18 +914,7 @@ def _manifest(**change: Any) -> Callable[[Callable[[str], str]], str]:
 
     def make(fill: Callable[[str], str]) -> str:
         config = json.loads(Path(fill("{model}/config.json")).read_text(encoding="utf-8"))
-        manifest = {
-            "version": 1,
-            "inputs": [fill("{tmp}/in/a.txt")],
-            "model_version": config["bienphong"]["model_version"],
-            "records": 0,
-            "articles": 0,
-            "sentences": 0,
-            "events": 0,
-            "bad": 0,
-            "bytes": 0,
-            "error_bytes": 0,
-        }
+        manifest = fresh_manifest([fill("{tmp}/in/a.txt")], config["bienphong"]["model_version"])
         manifest.update(change)
         return json.dumps(manifest)
 
