@@ -104,21 +104,19 @@ def extract_to_file(
 
     ``strict`` stops at the first bad record before the model loads, and writes nothing. ``default_date``:
     the publication date of articles that have none (``--date``)."""
-    from inference.run_directory import read_settings
-
     files = RunFiles(Path(output))
     all_records = iter_records(inputs)  # a missing INPUT stops here, before any file is written
     if strict:
         for record in iter_records(inputs):  # one cheap reading pass first: nothing is written for a bad input
             if isinstance(record, BadRecord):
                 raise InputError(str(record))
-    settings, _ = read_settings(model)
     # Loaded before any file is written or a bar drawn: a broken model is one clear line and leaves nothing behind.
     # With several workers each loads its own copy; this one is only the check.
     extractor = Extractor(model, batch_size=batch_size, runtime=runtime, default_date=default_date)
+    model_version = extractor.model_version
     if workers > 1:
         extractor = None
-    state = _start(files, inputs, settings.model_version, resume)
+    state = _start(files, inputs, model_version, resume)
     started = time.perf_counter()
     summary = RunSummary(records=state["records"], resumed_from=state["records"])
     summary.events, summary.bad = state["events"], state["bad"]
