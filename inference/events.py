@@ -153,6 +153,7 @@ class _ArticleValues:
 
     def __init__(self, sentences: list[TaggedSentence], article_date: datetime.date | None):
         self.times: dict[int, TimeValue] = {}  # article offset of a TIME span -> its value
+        self.org_places: dict[str, list[str]] = {}  # ORGANIZATION text -> the place names inside it
         period: TimeValue | None = None  # the latest resolved time: what a later "cùng kỳ" compares
         names: list[str] = []
         for sentence in sentences:
@@ -166,7 +167,8 @@ class _ArticleValues:
                 elif span.label == "LOCATION":
                     names.append(text)
                 elif span.label == "ORGANIZATION":
-                    names += places_in_organisation(text)
+                    self.org_places[text] = places_in_organisation(text)
+                    names += self.org_places[text]
         self.place_names = names
         self._links: dict[str, PlaceLink] = {}
 
@@ -185,7 +187,7 @@ class _ArticleValues:
         if label == "LOCATION":
             return {"place": self.place(text)}
         if label == "ORGANIZATION":
-            return {"places": tuple(self.place(name) for name in places_in_organisation(text))}
+            return {"places": tuple(self.place(name) for name in self.org_places[text])}
         return {}
 
 
