@@ -71,6 +71,16 @@ def _apply_umask(directory: Path) -> None:
         os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
 
 
+def check_name(path: Path, shown: Path | None = None) -> None:
+    """Refuse a path the system cannot even look up (a name too long) with one ``InputError`` naming ``shown``."""
+    from annotations.errors import InputError
+
+    try:
+        path.is_symlink()  # lstat: raises for such a name, where exists() and is_dir() would say False
+    except OSError as error:
+        raise InputError(f"{str(shown or path)[:120]}: cannot read ({error.strerror or type(error).__name__})") from None
+
+
 def write_json(path: str | Path, value: Any) -> None:
     with atomic_open(path) as stream:
         json.dump(value, stream, ensure_ascii=False, indent=2)

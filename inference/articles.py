@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotations.io import check_name
 from annotations.text import InputError, decode_article, normalize, read_article, text_problem
 
 MAX_ID_CHARS = 1000  # an id is a name, not a text: a longer one is a field mix-up
@@ -63,10 +64,7 @@ def input_files(inputs: list[str | Path]) -> list[Path]:
     files: list[Path] = []
     for item in inputs:
         path = Path(item)
-        try:
-            path.is_symlink()
-        except OSError as error:  # a name too long
-            raise InputError(f"{str(path)[:120]}: cannot read ({error.strerror or type(error).__name__})") from None
+        check_name(path)
         if path.is_dir():
             found = sorted(f for f in path.glob("*.txt") if not f.name.startswith("."))
             if not found:

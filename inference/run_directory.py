@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotations.errors import BienphongError
+from annotations.io import check_name
 from annotations.schema import bio_tags
 from inference import phobert
 from inference.settings import CONFIG_KEY, RunSettings
@@ -53,10 +54,7 @@ def read_settings(directory: str | Path) -> tuple[RunSettings, dict[int, str]]:
     """The settings and label map of a run directory, checked against the schema before any model loads."""
     directory = Path(directory)
     config_path = directory / "config.json"
-    try:
-        config_path.is_file()
-    except OSError as error:  # a name too long
-        raise BienphongError(f"{str(directory)[:120]}: cannot read ({error.strerror or type(error).__name__})") from None
+    check_name(config_path, shown=directory)
     if not directory.is_dir():
         raise BienphongError(f"{directory}: no such model directory; train one with `bienphong train`")
     if not config_path.is_file():
