@@ -448,6 +448,34 @@ def _capitalised(name: str) -> str:
     return "".join(kept)
 
 
+_TYPE_WORD = re.compile(r"(?<!\w)(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|đặc khu|phường|xã)\s+", re.IGNORECASE)
+
+
+def typed_place_names(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, type word)`` of each name written after its type word: ``tỉnh Lai Châu`` -> the offsets of ``Lai Châu``."""
+    found = []
+    for match in _TYPE_WORD.finditer(text):
+        name = _capitalised(text[match.end() :].split(",")[0])
+        if name and name.split()[0].casefold() not in _NOT_PLACES and name.split()[0].casefold() not in _TYPE_ONLY:
+            found.append((match.end(), match.end() + len(name), _key(match.group(0))))
+    return found
+
+
+def gazetteer() -> tuple[list[str], list[str]]:
+    """Every province name (current and pre-2025) and every commune name, without its type word (for augmentation)."""
+    from vietnam_provinces import Province, Ward
+
+    def bare(name: str, kinds: tuple[str, ...]) -> str:
+        for kind in kinds:
+            name = re.sub(rf"^{kind}\s+", "", normalize(name), flags=re.IGNORECASE)
+        return name.strip()
+
+    provinces = {bare(p.name, ("thành phố", "tỉnh")) for p in Province.iter_all()}
+    provinces |= {bare(name, ("thành phố", "tỉnh")) for _, name, _ in _OLD_PROVINCES}
+    communes = {bare(w.name, (w.division_type.value,)) for w in Ward.iter_all()}
+    return sorted(provinces), sorted(communes)
+
+
 def places_in_organisation(text: str) -> list[str]:
     """Place names inside an ORGANIZATION text, as written: ``Bộ Chỉ huy BĐBP tỉnh Lai Châu`` -> ``["tỉnh Lai Châu"]``."""
     text = normalize(text)

@@ -98,6 +98,13 @@ class TrainingSettings(_Strict):
     logging_steps: int = Field(10, ge=1)
 
 
+class AugmentationSettings(_Strict):
+    """Seeded variants of training sentences (``training/augmentation.py``); off unless ``share`` > 0."""
+
+    share: float = Field(0.0, ge=0, le=1, description="share of training sentences replaced by a variant")
+    seed: int = Field(13, ge=0, le=2**32 - 1)
+
+
 class TrainConfig(_Strict):
     run_name: str = Field(min_length=1, pattern=r"^[^\x00-\x1f]*$")  # no line breaks: it goes into every output
     output_dir: str = Field(min_length=1)  # "" would be the config's own folder
@@ -106,6 +113,7 @@ class TrainConfig(_Strict):
     decoding: Decoding = Field("viterbi", description="viterbi: best valid IOB2 path; argmax: best tag per word")
     data: DataSettings
     training: TrainingSettings = TrainingSettings()
+    augmentation: AugmentationSettings = AugmentationSettings()
 
     # Set by load_config, not by the YAML file.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -58,6 +58,7 @@ def write_model_card(run_dir: Path, config: TrainConfig, metrics: dict) -> None:
         f" test {metrics['sentences']['test']}; {metrics['steps']} steps in {metrics['train_seconds']:.0f} s",
         f"- learning rate {config.training.learning_rate}, batch {config.training.batch_size},"
         f" epochs {config.training.epochs}, seed {config.training.seed}",
+        *_augmentation(config),
         "",
         "## Use",
         "```python",
@@ -77,3 +78,13 @@ def write_model_card(run_dir: Path, config: TrainConfig, metrics: dict) -> None:
     card = ModelCard(f"---\n{data.to_yaml()}\n---\n" + "\n".join(lines))
     with atomic_open(run_dir / "README.md") as stream:
         stream.write(str(card))
+
+
+def _augmentation(config: TrainConfig) -> list[str]:
+    settings = config.augmentation
+    if not settings.share:
+        return []
+    return [
+        f"- augmentation: {settings.share:.0%} of the training sentences replaced by a variant (seed {settings.seed}):"
+        " gazetteer places, generated names, other numbers, old/new tone placement"
+    ]

@@ -34,6 +34,7 @@ from inference.preprocess import Preprocessor, words_of
 from inference.tagger import Tagger
 from inference.windows import IGNORE_INDEX
 from training import modeling
+from training.augmentation import augment
 from training.config import TrainConfig, dump_config
 from training.data import features, label_counts, load_splits
 from training.model_card import write_model_card
@@ -138,6 +139,8 @@ def _train(
     set_seed(settings.seed)
     with atomic_open(run_dir / "config.yaml") as stream:
         stream.write(dump_config(config))
+    augmentation = config.augmentation
+    splits["train"] = augment(splits["train"], augmentation.share, augmentation.seed)
     logger.info("data: %s", {name: len(examples) for name, examples in splits.items()})
     # A scratch model learns its vocabulary from the training words, before any tokenizer exists.
     train_words = []

@@ -1,0 +1,119 @@
+import json
+import random
+from collections import Counter
+
+import pytest
+
+from annotations.corpus import corpus_files
+from annotations.errors import InputError
+from annotations.labelstudio import Example, read_examples
+from annotations.spans import Span
+from inference.places import _key, gazetteer, typed_place_names
+from training.augmentation import apply_edits, augment, variant
+
+
+def example(text: str, *spans: tuple[str, str]) -> Example:
+    found, position = [], 0
+    for piece, label in spans:
+        start = text.index(piece, position)
+        found.append(Span(start, start + len(piece), label))
+        position = start + len(piece)
+    return Example(text=text, spans=found, article_id="a", sentence_index=0)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[Example]:
+    return read_examples(corpus_files())
+
+
+def test_variants_keep_every_label_on_a_well_formed_span(corpus):
+    originals = corpus[:600]
+    changed = 0
+    for before, after in zip(originals, augment(originals, share=1.0, seed=3)):
+        assert [s.label for s in after.spans] == [s.label for s in before.spans]
+        for span in after.spans:
+            piece = after.text[span.start : span.end]
+            assert piece and piece == piece.strip(), (after.text, span)
+        changed += after.text != before.text
+    assert changed > 300  # most sentences hold a place, a name or a number to change
+
+
+def test_a_place_becomes_another_real_place_of_the_same_level():
+    provinces, communes = gazetteer()
+    sentence = example(
+        "Bộ Chỉ huy BĐBP tỉnh Lai Châu tuần tra tại xã Mường Tè.",
+        ("Bộ Chỉ huy BĐBP tỉnh Lai Châu", "ORGANIZATION"),
+        ("xã Mường Tè", "LOCATION"),
+    )
+    seen_provinces, seen_communes = set(), set()
+    for seed in range(20):
+        out = variant(sentence, random.Random(seed))
+        organisation, location = (out.text[s.start : s.end] for s in out.spans)
+        assert organisation.startswith("Bộ Chỉ huy BĐBP tỉnh ") and location.startswith("xã ")
+        seen_provinces.add(organisation.removeprefix("Bộ Chỉ huy BĐBP tỉnh "))
+        seen_communes.add(location.removeprefix("xã "))
+    # compared as match keys: the variant may also switch the tone placement ("Thiệu Hóa" -> "Thiệu Hoá")
+    assert {_key(p) for p in seen_provinces} <= {_key(p) for p in provinces} and len(seen_provinces) > 10
+    assert {_key(c) for c in seen_communes} <= {_key(c) for c in communes} and len(seen_communes) > 10
+
+
+def test_numbers_names_and_spellings_change_in_place():
+    sentence = example(
+        "Thượng tá Nguyễn Văn Hùng cho biết 1.250 lượt cán bộ, chiến sĩ đã tuần tra 12 lần ở Hòa Bình.",
+        ("Thượng tá", "OFFICIAL_TITLE"),
+        ("Nguyễn Văn Hùng", "OFFICIAL_NAME"),
+        ("1.250 lượt cán bộ, chiến sĩ", "PERSONNEL_COUNT"),
+        ("12 lần", "PATROL_COUNT"),
+        ("Hòa Bình", "LOCATION"),
+    )
+    outputs = [variant(sentence, random.Random(seed)) for seed in range(30)]
+    names = {o.text[o.spans[1].start : o.spans[1].end] for o in outputs}
+    counts = {o.text[o.spans[2].start : o.spans[2].end] for o in outputs}
+    assert len(names) > 20 and "Nguyễn Văn Hùng" not in names
+    assert all(c.endswith(("lượt cán bộ, chiến sĩ", "lượt cán bộ, chiến sỹ")) for c in counts) and len(counts) > 20
+    assert {o.text[o.spans[4].start : o.spans[4].end] for o in outputs} == {"Hòa Bình", "Hoà Bình"}
+    assert not any("qúy" in o.text for o in [variant(example("Quý I năm 2025"), random.Random(s)) for s in range(10)])
+
+
+def test_augmentation_is_seeded_and_replaces_only_its_share(corpus):
+    originals = corpus[:400]
+    first, again = augment(originals, 0.5, 7), augment(originals, 0.5, 7)
+    assert [e.text for e in first] == [e.text for e in again]
+    assert [e.text for e in augment(originals, 0.5, 8)] != [e.text for e in first]
+    kept = sum(a is b for a, b in zip(originals, first))
+    assert 140 < kept < 260 and len(first) == len(originals)
+    assert augment(originals, 0.0, 7) is originals
+
+
+def test_edits_move_the_spans_after_them():
+    sentence = example("tại xã A Xing và 5 lần", ("xã A Xing", "LOCATION"), ("5 lần", "PATROL_COUNT"))
+    out = apply_edits(sentence, [(7, 13, "Mường Nhé Mới")])
+    assert out.text == "tại xã Mường Nhé Mới và 5 lần"
+    assert [out.text[s.start : s.end] for s in out.spans] == ["xã Mường Nhé Mới", "5 lần"]
+
+
+def test_typed_place_names_stop_at_the_name():
+    text = "Công an xã Mường Tè, thành phố Hà Nội phối hợp với Đồn Biên phòng"
+    assert [text[a:b] for a, b, _ in typed_place_names(text)] == ["Mường Tè", "Hà Nội"]
+
+
+def test_an_augmented_training_run_says_so_and_keeps_its_label_counts(tmp_path):
+    from tests.conftest import write_seed_corpus
+    from training.config import load_config
+    from training.trainer import train
+
+    path = write_seed_corpus(tmp_path, steps=2)
+    path.write_text(path.read_text(encoding="utf-8") + "augmentation: {share: 1.0, seed: 5}\n", encoding="utf-8")
+    config = load_config(path)
+    run_dir = train(config, tmp_path / "run")
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    train_examples = [
+        e for e in read_examples(config.data_files()) if e.article_id not in ("003_127b3199efa4b0f5", "004_f6ed4eb041fdd9d9")
+    ]
+    assert metrics["train_label_counts"] == dict(Counter(s.label for e in train_examples for s in e.spans))
+    assert "augmentation: 100% of the training sentences" in (run_dir / "README.md").read_text(encoding="utf-8")
+    assert "share: 1.0" in (run_dir / "config.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(path.read_text(encoding="utf-8").replace("share: 1.0", "share: 1.5"), encoding="utf-8")
+    with pytest.raises(InputError, match="augmentation.share"):
+        load_config(bad)

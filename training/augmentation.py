@@ -1,0 +1,144 @@
+"""Seeded augmentation of training sentences: new places, people, numbers and spellings in the same frames.
+
+A share of the training split (``augmentation.share`` of the config) is replaced by a variant of
+itself, so training takes as many steps as without it. A variant keeps the sentence's frame and
+labels and changes what the model should not memorise:
+
+- place names after a type word (``tỉnh Lai Châu``, ``xã Mường Tè``) inside LOCATION, ORGANIZATION
+  and OFFICIAL_TITLE spans become other real names of the same level, from the gazetteer of
+  ``vietnam-provinces`` (every current province and commune, and the pre-2025 provinces);
+- a person's name (OFFICIAL_NAME) becomes a generated one, Kinh or of a northern-border ethnic group;
+- numbers inside count, amount and money spans get another value of the same size, written with or
+  without the thousands dot, and small counts sometimes as words (``ba``, ``mười hai``);
+- the whole sentence switches between old and new tone placement (``hoà``/``hòa``, ``thuỷ``/``thủy``)
+  and between ``sĩ`` and ``sỹ``, both common in published reports.
+
+Only the training split is augmented; the same seed gives the same variants.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+from annotations.labelstudio import Example
+from annotations.schema import labels_of
+from annotations.spans import Span
+
+SURNAMES = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
+    "Dương", "Lý", "Đinh", "Lương", "Trịnh", "Mai", "Cao", "Lò", "Lầu", "Vàng", "Sùng", "Giàng", "Hà", "Lường",
+    "Cầm", "Quàng", "Thào", "Mùa", "Lục", "Nông", "Hứa", "La", "Sầm", "Y", "Kpă", "Rơ Châm",
+)  # fmt: skip
+MIDDLE = ("Văn", "Thị", "Đức", "Minh", "Quang", "Hữu", "Xuân", "Thanh", "Ngọc", "Công", "A", "Seo", "Mí", "Khánh")
+GIVEN = (
+    "Hùng", "Dũng", "Tuấn", "Hải", "Sơn", "Thắng", "Cường", "Phong", "Long", "Nam", "Bình", "Toàn", "Khải",
+    "Lâm", "Trung", "Tú", "Hiếu", "Quyết", "Thành", "Chiến", "Lan", "Hoa", "Hương", "Mai", "Thủy", "Ánh", "Sính",
+    "Páo", "Chứ", "Dìn", "Pó", "Khăm", "Thoong", "Xay", "Vin", "Sáng", "Hòa", "Thụy", "Kiên", "Vĩnh", "Lộc",
+)  # fmt: skip
+NUMBER_WORDS = ("một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mười một", "mười hai")
+PLACE_LABELS = ("LOCATION", "ORGANIZATION", "OFFICIAL_TITLE")
+NUMBER_LABELS = set(labels_of("quantity"))
+PROVINCE_WORDS = ("tỉnh", "thành phố")
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+){1,4}$")
+# Old tone placement "hoà", "thuỷ" against new "hòa", "thủy" (oa, oe, uy at the end of a syllable, not after q).
+_TONE_PAIRS = [(a + b, c + d) for a, b, c, d in (
+    ("o", "à", "ò", "a"), ("o", "á", "ó", "a"), ("o", "ả", "ỏ", "a"), ("o", "ã", "õ", "a"), ("o", "ạ", "ọ", "a"),
+    ("o", "è", "ò", "e"), ("o", "é", "ó", "e"), ("o", "ẻ", "ỏ", "e"), ("o", "ẽ", "õ", "e"), ("o", "ẹ", "ọ", "e"),
+    ("u", "ỳ", "ù", "y"), ("u", "ý", "ú", "y"), ("u", "ỷ", "ủ", "y"), ("u", "ỹ", "ũ", "y"), ("u", "ỵ", "ụ", "y"),
+)]  # fmt: skip
+_SPELLINGS = [("sĩ", "sỹ")]
+
+
+@lru_cache(maxsize=1)
+def _places() -> tuple[list[str], list[str]]:
+    from inference.places import gazetteer
+
+    provinces, communes = gazetteer()
+    return provinces, [name for name in communes if not name[:1].isdigit()]
+
+
+def _person(rng: random.Random) -> str:
+    parts = [rng.choice(SURNAMES)] + [rng.choice(MIDDLE)] * (rng.random() < 0.85) + [rng.choice(GIVEN)]
+    if rng.random() < 0.25:
+        parts.insert(-1, rng.choice(GIVEN))  # four-syllable names: "Nguyễn Văn Minh Hùng"
+    return " ".join(parts)
+
+
+def _number(written: str, rng: random.Random) -> str:
+    """Another number of the same size, in a format reports use."""
+    if not written.replace(".", "").isdigit():  # decimals ("3,5"): keep the format, change the digits
+        return "".join(str(rng.randint(1 if i == 0 else 0, 9)) if ch.isdigit() else ch for i, ch in enumerate(written))
+    digits = len(written.replace(".", ""))
+    if written.startswith("0") and digits == 2:  # "01 xe máy": the zero-padded style of seizure lists
+        return f"0{rng.randint(1, 9)}"
+    value = rng.randint(10 ** (digits - 1) if digits > 1 else 1, 10**digits - 1)
+    if value <= len(NUMBER_WORDS) and rng.random() < 0.3:
+        return NUMBER_WORDS[value - 1]
+    if value >= 1000 and rng.random() < 0.7:
+        return f"{value:,}".replace(",", ".")
+    return str(value)
+
+
+def _edits(example: Example, rng: random.Random) -> list[tuple[int, int, str]]:
+    """Non-overlapping ``(start, end, replacement)`` edits, each inside one span."""
+    from inference.places import typed_place_names
+
+    provinces, communes = _places()
+    edits = []
+    for span in example.spans:
+        text = example.text[span.start : span.end]
+        if span.label in PLACE_LABELS:
+            for start, end, kind in typed_place_names(text):
+                name = rng.choice(provinces if kind in PROVINCE_WORDS else communes)
+                edits.append((span.start + start, span.start + end, name))
+        elif span.label == "OFFICIAL_NAME" and _NAME.match(text) and text[0].isupper():
+            edits.append((span.start, span.end, _person(rng)))
+        elif span.label in NUMBER_LABELS:
+            for match in _NUMBER.finditer(text):
+                edits.append((span.start + match.start(), span.start + match.end(), _number(match.group(0), rng)))
+    return edits
+
+
+def _respell(text: str, rng: random.Random) -> str:
+    """One direction for the whole sentence: old tone placement and ``sỹ``, or new and ``sĩ``."""
+    old_style = rng.random() < 0.5
+    for pairs, before in ((_TONE_PAIRS, "(?<![qQ])"), (_SPELLINGS, r"(?<!\w)")):
+        for old, new in pairs:
+            source, target = (new, old) if old_style else (old, new)
+            text = re.sub(rf"{before}{source}(?!\w)", target, text)
+    return text
+
+
+def apply_edits(example: Example, edits: list[tuple[int, int, str]]) -> Example:
+    """The example with each edit made and every span moved to the new offsets."""
+    edits = sorted(edits)
+    pieces, position = [], 0
+    for start, end, replacement in edits:
+        pieces += [example.text[position:start], replacement]
+        position = end
+    text = "".join(pieces) + example.text[position:]
+
+    def moved(offset: int) -> int:  # every edit lies inside one span: it moves what comes after its end
+        return offset + sum(len(r) - (e - s) for s, e, r in edits if e <= offset)
+
+    spans = [Span(moved(s.start), moved(s.end), s.label, s.score) for s in example.spans]
+    return replace(example, text=text, spans=spans)
+
+
+def variant(example: Example, rng: random.Random) -> Example:
+    changed = apply_edits(example, _edits(example, rng))
+    respelled = _respell(changed.text, rng)  # same length: tone marks move within a syllable
+    return replace(changed, text=respelled) if len(respelled) == len(changed.text) else changed
+
+
+def augment(examples: list[Example], share: float, seed: int) -> list[Example]:
+    """``examples`` with ``share`` of them (drawn with ``seed``) replaced by a variant, in the same order."""
+    if share <= 0:
+        return examples
+    rng = random.Random(seed)
+    return [variant(example, rng) if rng.random() < share else example for example in examples]
