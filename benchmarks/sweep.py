@@ -31,6 +31,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "lr-1e-4": {"training.learning_rate": 1e-4},
     "lr-6e-4": {"training.learning_rate": 6e-4},
     "epochs-4": {"training.epochs": 4},
+    "seed-43": {"training.seed": 43},  # the default with another seed: how much of a difference is noise
 }
 
 
