@@ -113,9 +113,11 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=Path("configs/e5-small.yaml"), help="its training config")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--per-round", type=int, default=50, help="sentences reviewed per round")
-    parser.add_argument("--replay", type=int, default=200, help="corpus training sentences mixed into each retraining")
-    parser.add_argument("--epochs", type=float, default=3)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    # A first run with 200 replay sentences, 3 epochs and 1e-4 lost 1.2 points to the fine-tuning itself
+    # (the replay-only control); these gentler settings lose 0.6.
+    parser.add_argument("--replay", type=int, default=400, help="corpus training sentences mixed into each retraining")
+    parser.add_argument("--epochs", type=float, default=2)
+    parser.add_argument("--learning-rate", type=float, default=3e-5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--output", type=Path, default=Path("runs/active-learning"))
     parser.add_argument("--plot", type=Path)
