@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -124,7 +125,7 @@ def main() -> None:
     parser.add_argument("--summary", type=Path, help="a results.json of an earlier run: print its tables (and --plot) only")
     args = parser.parse_args()
     if args.summary:
-        finish(json.loads(args.summary.read_text(encoding="utf-8")), args.plot)
+        finish(read_results(args.summary), args.plot)
         return
     base = load_config(args.config)
     args.output.mkdir(parents=True, exist_ok=True)
@@ -187,6 +188,20 @@ def main() -> None:
     }
     write_json(args.output / "results.json", results)
     finish(results, args.plot)
+
+
+def read_results(path: Path) -> dict:
+    """A results.json written by an earlier run; anything else is one line naming the file, exit 2."""
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+        curves = results["curves"]
+        if not all(isinstance(curves[order], list) for order in ORDERS) or not isinstance(results["start_f1"], float):
+            raise TypeError("curves or start_f1 of the wrong type")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
+        print(f"{path}: not a results.json of this benchmark ({reason})", file=sys.stderr)
+        raise SystemExit(2) from None
+    return results
 
 
 def finish(results: dict, plot_path: Path | None) -> None:
