@@ -18,6 +18,8 @@ def test_valid_config_resolves_paths(seed_corpus):
         (("files: [seeds.json]", "files: [nothing-*.json]"), "'nothing-*.json' matches no file"),
         (("split: split.yaml", "split: gone.yaml"), "data.split: file"),
         (("segmenter: underthesea", "segmenter: vncorenlp"), "segmenter must be one of"),
+        (("seed: 7}", "seed: 7, precision: fp16}"), "training.precision"),
+        (("seed: 7}", "seed: 7, model_at_end: first}"), "training.model_at_end"),
         (("  scratch:", "  name: x\n  scratch:"), "exactly one of model.name"),
         (
             (

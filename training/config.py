@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -96,6 +97,13 @@ class TrainingSettings(_Strict):
     max_steps: int | None = Field(None, ge=1, description="stop after this many steps (smoke tests)")
     eval_steps: int | None = Field(None, ge=1, description="evaluate and checkpoint every N steps (default: each epoch)")
     logging_steps: int = Field(10, ge=1)
+    model_at_end: Literal["best", "last"] = Field(
+        "best", description="the model saved: the checkpoint with the best dev F1, or the one at the end of the schedule"
+    )
+    precision: Literal["fp32", "bf16", "auto"] = Field(
+        "fp32",
+        description="bf16: mixed precision (weights stay fp32); auto: bf16 where the hardware computes it natively",
+    )
 
 
 class AugmentationSettings(_Strict):

@@ -35,7 +35,7 @@ from inference.tagger import Tagger
 from inference.windows import IGNORE_INDEX
 from training import modeling
 from training.augmentation import augment
-from training.config import TrainConfig, dump_config
+from training.config import TrainConfig, TrainingSettings, dump_config
 from training.data import features, label_counts, load_splits
 from training.model_card import write_model_card
 
@@ -154,33 +154,9 @@ def _train(
     dev_set = features(splits["dev"], preprocessor, model.config.label2id)
     logger.info("windows: train %d, dev %d", len(train_set), len(dev_set))
 
-    by_steps = settings.eval_steps is not None
-    arguments = TrainingArguments(
-        output_dir=str(checkpoints),
-        learning_rate=settings.learning_rate,
-        num_train_epochs=settings.epochs,
-        max_steps=settings.max_steps or -1,
-        per_device_train_batch_size=settings.batch_size,
-        per_device_eval_batch_size=settings.eval_batch_size,
-        weight_decay=settings.weight_decay,
-        warmup_steps=settings.warmup_ratio,  # a float below 1 is a ratio of the total steps
-        eval_strategy="steps" if by_steps else "epoch",
-        save_strategy="steps" if by_steps else "epoch",
-        eval_steps=settings.eval_steps,
-        save_steps=settings.eval_steps,
-        save_total_limit=2,
-        load_best_model_at_end=True,
-        metric_for_best_model="f1",
-        greater_is_better=True,
-        logging_steps=settings.logging_steps,
-        seed=settings.seed,
-        data_seed=settings.seed,
-        report_to=[],
-        use_cpu=not _cuda_available(),
-        dataloader_num_workers=0,
-        # Batches of similar-length windows waste little compute on padding (most sentences are short).
-        train_sampling_strategy="group_by_length",
-    )
+    precision = resolve_precision(settings.precision)
+    logger.info("precision: %s", precision)
+    arguments = training_arguments(settings, checkpoints, precision)
     callbacks: list[TrainerCallback] = [_LogToFile(log_path)]
     if settings.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience))
@@ -207,6 +183,7 @@ def _train(
         "base_model": config.model.name or "scratch",
         "train_seconds": round(train_seconds, 1),
         "steps": trainer.state.global_step,
+        "precision": precision,
         "sentences": {name: len(examples) for name, examples in splits.items()},
         "train_label_counts": dict(label_counts(splits["train"])),
     }
@@ -220,6 +197,52 @@ def _train(
     write_json(run_dir / "metrics.json", metrics)
     write_model_card(run_dir, config, metrics)
     return run_dir
+
+
+def training_arguments(settings: TrainingSettings, checkpoints: Path, precision: str) -> TrainingArguments:
+    """The Trainer's arguments for these settings (also used by ``benchmarks/precision.py``)."""
+    by_steps = settings.eval_steps is not None
+    return TrainingArguments(
+        output_dir=str(checkpoints),
+        learning_rate=settings.learning_rate,
+        num_train_epochs=settings.epochs,
+        max_steps=settings.max_steps or -1,
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=settings.eval_batch_size,
+        weight_decay=settings.weight_decay,
+        warmup_steps=settings.warmup_ratio,  # a float below 1 is a ratio of the total steps
+        eval_strategy="steps" if by_steps else "epoch",
+        save_strategy="steps" if by_steps else "epoch",
+        eval_steps=settings.eval_steps,
+        save_steps=settings.eval_steps,
+        save_total_limit=2,
+        load_best_model_at_end=settings.model_at_end == "best",
+        metric_for_best_model="f1",
+        greater_is_better=True,
+        logging_steps=settings.logging_steps,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        report_to=[],
+        use_cpu=not _cuda_available(),
+        bf16=precision == "bf16",
+        dataloader_num_workers=0,
+        # Batches of similar-length windows waste little compute on padding (most sentences are short).
+        train_sampling_strategy="group_by_length",
+    )
+
+
+def resolve_precision(setting: str) -> str:
+    """``auto`` is bf16 where the hardware multiplies bf16 natively (a recent GPU, a CPU with AVX512-BF16 or AMX).
+
+    Elsewhere bf16 is emulated and slower than fp32, so ``auto`` falls back to fp32."""
+    if setting != "auto":
+        return setting
+    import torch
+
+    if torch.cuda.is_available():
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    return "bf16" if native else "fp32"
 
 
 def _cuda_available() -> bool:

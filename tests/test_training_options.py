@@ -1,0 +1,63 @@
+"""Training options that change how a run is made, not what it reads: precision and which model is kept."""
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from inference.cli import main
+from tests.conftest import write_seed_corpus
+from training.trainer import resolve_precision
+
+
+def _tiny_config(folder, steps: int, extra: str):
+    config = write_seed_corpus(folder, steps=steps)
+    text = config.read_text(encoding="utf-8").replace("seed: 7}", f"seed: 7, {extra}}}")
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def test_bf16_training_keeps_fp32_weights_and_says_so(tmp_path):
+    config = _tiny_config(tmp_path, steps=4, extra="precision: bf16")
+    run = tmp_path / "run"
+    assert main(["train", "--config", str(config), "--output-dir", str(run)]) == 0
+    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["precision"] == "bf16"
+    # Mixed precision computes in bf16 but keeps and saves fp32 weights: inference and ONNX export expect them.
+    assert {tensor.dtype for tensor in load_file(run / "model.safetensors").values()} == {torch.float32}
+    assert "precision bf16" in (run / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("avx512_bf16, amx, expected", [(True, False, "bf16"), (False, True, "bf16"), (False, False, "fp32")])
+def test_auto_precision_is_bf16_only_where_the_cpu_has_it(monkeypatch, avx512_bf16, amx, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    assert resolve_precision("auto") == expected
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
+
+
+def _weights(folder):
+    return load_file(folder / "model.safetensors")
+
+
+def _same(first, second) -> bool:
+    return first.keys() == second.keys() and all(torch.equal(first[name], second[name]) for name in first)
+
+
+@pytest.mark.parametrize("model_at_end", ["best", "last"])
+def test_model_at_end_picks_the_best_or_the_last_checkpoint(tmp_path, model_at_end):
+    config = _tiny_config(tmp_path, steps=6, extra=f"eval_steps: 2, model_at_end: {model_at_end}")
+    run = tmp_path / "run"
+    assert main(["train", "--config", str(config), "--output-dir", str(run)]) == 0
+    state = json.loads((run / "checkpoints" / "checkpoint-6" / "trainer_state.json").read_text(encoding="utf-8"))
+    last = _weights(run / "checkpoints" / "checkpoint-6")
+    if model_at_end == "last":
+        assert _same(_weights(run), last)
+    else:
+        best = state["best_model_checkpoint"]
+        assert best is not None
+        assert _same(_weights(run), _weights(run / "checkpoints" / best.rsplit("/", 1)[-1]))
+        if not best.endswith("checkpoint-6"):
+            assert not _same(_weights(run), last)
