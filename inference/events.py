@@ -12,6 +12,8 @@ fined continues the cases of the clause before it. Event types:
 - ``drug_seizure``: DRUG_TYPE, DRUG_AMOUNT, plus the activity's CASE_COUNT,
   SUSPECT_COUNT, SEIZED_ITEM and MONEY when it is about drugs
 - ``law_enforcement``: CASE_COUNT, SUSPECT_COUNT, SEIZED_ITEM, MONEY otherwise
+- ``other``: a sum of money alone that the clause's words make a gift, aid, price, wage or reward
+  (not a fine or a seizure)
 - ``official``: one per OFFICIAL_NAME, with the titles written next to it and
   only the organisation that is part of that person's description
 
@@ -55,6 +57,19 @@ COUNT_EVENTS = {
 ENFORCEMENT_SLOTS = ("CASE_COUNT", "SUSPECT_COUNT", "SEIZED_ITEM", "MONEY")
 DRUG_SLOTS = ("DRUG_TYPE", "DRUG_AMOUNT")
 _DRUG_WORDS = re.compile(r"ma\s*t[uú]y|ma\s*tuý", re.IGNORECASE)
+# A sum of money alone is a fine, or the worth of seized goods, when its words say so; gifts, aid,
+# prices, wages, hire and revenue are not enforcement facts ("trao 50 suất quà, mỗi suất 500.000đ",
+# "được thuê 20 triệu đồng mỗi chuyến", "thu ngân sách 846 tỉ đồng" are `other`).
+_ENFORCEMENT_WORDS = re.compile(
+    r"phạt|tịch thu|truy thu|thu giữ|tạm giữ|thu nộp|nộp ngân sách|tang vật|vi phạm|lậu|bắt giữ|khởi tố|"
+    r"trốn thuế|lô hàng",
+    re.IGNORECASE,
+)
+_OTHER_MONEY_WORDS = re.compile(
+    r"\b(?:tặng|quà|trao|hỗ trợ|ủng hộ|kinh phí|xây|sửa chữa|giá|lương|thu nhập|thưởng|học bổng|doanh thu|"
+    r"vốn|cho vay|đóng góp|quyên góp|từ thiện|an sinh|tiền công|trả công|thuê|mua|bán|thu ngân sách|số thu)\b",
+    re.IGNORECASE,
+)
 # What may stand between the parts of one person's description: "Đại tá X - Chính ủy, ..."
 _CHAIN_GAP = re.compile(r"[\s,\-–—:]*|\s*\(\s*|\s*\)\s*")
 
@@ -354,6 +369,17 @@ def _groups(sentence: TaggedSentence, start: int, end: int) -> list[tuple[str, l
     return groups
 
 
+def _other_money(sentence: TaggedSentence, spans: list[Span], groups: list, index: int, clause: tuple[int, int]) -> bool:
+    """A group of sums of money alone whose words are those of a gift, aid, price, wage or reward,
+    and none of a fine or seizure; read from the end of the group before it to the start of the next."""
+    if {s.label for s in spans} != {"MONEY"}:
+        return False
+    before = [g[1][-1].end for g in groups[:index] if g[2] == clause]
+    after = [g[1][0].start for g in groups[index + 1 :] if g[2] == clause]
+    words = sentence.text[max([clause[0], *before]) : min([clause[1], *after])]
+    return not _ENFORCEMENT_WORDS.search(words) and bool(_OTHER_MONEY_WORDS.search(words))
+
+
 def article_events(
     article_id: str,
     sentences: list[TaggedSentence],
@@ -436,6 +462,9 @@ def article_events(
             # next group, not in a generic lead-in ("Trong công tác phòng, chống ma túy, ...").
             following = [s[0].start for _, s, _ in sentence_groups[index + 1 :]]
             cut = min([clause[1], *following, *(m.start() for m in _SUBSET.finditer(sentence.text, spans[-1].end, clause[1]))])
+            if _other_money(sentence, spans, sentence_groups, index, clause):
+                events.append(event("other", spans, clause))
+                continue
             about_drugs = any(s.label in DRUG_SLOTS for s in spans) or _DRUG_WORDS.search(sentence.text[spans[0].start : cut])
             events.append(event("drug_seizure" if about_drugs else "law_enforcement", spans, clause))
 

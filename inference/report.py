@@ -29,7 +29,7 @@ from inference.options import INPUT_HELP
 from inference.tables import UNKNOWN, period, province, read_events
 
 LOW_CONFIDENCE = 0.6
-EVENT_TYPE_ORDER = ("patrol", "drug_seizure", "law_enforcement", "outreach", "official")
+EVENT_TYPE_ORDER = ("patrol", "drug_seizure", "law_enforcement", "outreach", "official", "other")
 
 
 @dataclass

@@ -44,7 +44,7 @@ def test_evaluate_extract_and_tasks(tiny_model, seed_corpus, tmp_path, capsys):
     for line in lines:
         event = json.loads(line)
         assert event["article_id"] in {p.stem for p in SEEDS.glob("*.txt")}
-        assert event["event_type"] in {"patrol", "drug_seizure", "law_enforcement", "outreach", "official"}
+        assert event["event_type"] in {"patrol", "drug_seizure", "law_enforcement", "outreach", "official", "other"}
 
     tasks_path = tmp_path / "tasks.json"
     assert main(["tasks", "--model", str(tiny_model), str(SEEDS), "--output", str(tasks_path), "--quiet"]) == 0

@@ -135,3 +135,25 @@ def test_a_generic_drug_lead_in_does_not_make_a_drug_seizure():
     )
     kinds = [event.event_type for event in article_events("a", [lead_in, about])]
     assert kinds == ["law_enforcement", "drug_seizure"]
+
+
+def test_gifts_wages_and_prices_are_other_but_fines_and_seized_goods_are_not():
+    texts = [
+        ("Dịp này, đồn trao 120 suất quà cho hộ nghèo, mỗi suất trị giá 500.000 đồng.", "500.000 đồng", "other"),
+        ("Đối tượng khai được thuê với tiền công 5 triệu đồng mỗi chuyến.", "5 triệu đồng", "other"),
+        ("Hải quan cửa khẩu thu ngân sách 846 tỉ đồng.", "846 tỉ đồng", "other"),
+        ("Đơn vị xử phạt vi phạm hành chính 76 triệu đồng.", "76 triệu đồng", "law_enforcement"),
+        ("Tổ công tác tạm giữ toàn bộ số dầu trị giá hơn 1,4 tỷ đồng.", "hơn 1,4 tỷ đồng", "law_enforcement"),
+        ("Ước tính trị giá lô hàng khoảng 520 triệu đồng.", "khoảng 520 triệu đồng", "law_enforcement"),
+    ]
+    for text, money, expected in texts:
+        (event,) = article_events("a", [sentence(0, 0, text, [(money, "MONEY")])])
+        assert event.event_type == expected, text
+    # A sum seized with other things stays with them, whatever the words around it.
+    seized = sentence(
+        0,
+        0,
+        "Các đồn bắt 3 vụ, thu giữ 2 xe máy và 40 triệu đồng tiền mua hàng.",
+        [("3 vụ", "CASE_COUNT"), ("2 xe máy", "SEIZED_ITEM"), ("40 triệu đồng", "MONEY")],
+    )
+    assert [e.event_type for e in article_events("a", [seized])] == ["law_enforcement"]
