@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 # Which slot labels each event type may hold. ``other``: a quantity that reports none of the five
-# activities (a price, an aid payment, a reward); it is gold-only, the rules never produce it.
+# activities (a price, an aid payment, a reward); the rules produce it only for money alone.
 EVENT_SLOTS: dict[str, tuple[str, ...]] = {
     "patrol": ("PATROL_COUNT", "PERSONNEL_COUNT"),
     "outreach": ("PROPAGANDA_COUNT", "AUDIENCE_COUNT"),
