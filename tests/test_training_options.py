@@ -38,6 +38,13 @@ def test_auto_precision_is_bf16_only_where_the_cpu_has_it(monkeypatch, avx512_bf
     assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
 
 
+def test_auto_precision_is_fp32_on_a_torch_without_the_cpu_checks(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported", raising=False)
+    monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported", raising=False)
+    assert resolve_precision("auto") == "fp32"
+
+
 def _weights(folder):
     return load_file(folder / "model.safetensors")
 

@@ -241,7 +241,9 @@ def resolve_precision(setting: str) -> str:
 
     if torch.cuda.is_available():
         return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    # Private torch helpers (no public API says this); a torch without them gets fp32, never an error.
+    checks = (getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+    native = any(check() for check in checks if check is not None)
     return "bf16" if native else "fp32"
 
 
