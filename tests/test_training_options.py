@@ -6,6 +6,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from annotations.errors import InputError
 from inference.cli import main
 from tests.conftest import write_seed_corpus
 from training.trainer import resolve_precision
@@ -43,6 +44,23 @@ def test_auto_precision_is_fp32_on_a_torch_without_the_cpu_checks(monkeypatch):
     monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported", raising=False)
     monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported", raising=False)
     assert resolve_precision("auto") == "fp32"
+
+
+def test_bf16_on_a_gpu_without_it_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: False)
+    with pytest.raises(InputError, match="training.precision: bf16"):
+        resolve_precision("bf16")
+    assert resolve_precision("auto") == "fp32"
+
+
+def test_train_refuses_bf16_on_a_gpu_without_it_before_writing_anything(tmp_path, monkeypatch, capsys):
+    config = _tiny_config(tmp_path, steps=2, extra="precision: bf16")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: False)
+    assert main(["train", "--config", str(config), "--output-dir", str(tmp_path / "run")]) == 2
+    assert "training.precision: bf16" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 def _weights(folder):

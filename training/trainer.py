@@ -80,6 +80,7 @@ def train(config: TrainConfig, output_dir: Path | None = None, fresh: bool = Fal
     # Bad data (training or out-of-style) fails before the run directory is made, not after training.
     splits = load_splits(config)
     ood = read_examples(config.ood_files()) if config.data.ood else []
+    precision = resolve_precision(config.training.precision)  # a precision the machine lacks fails here too
     run_dir.mkdir(parents=True, exist_ok=True)
     log_path = run_dir / "train.log"
     handler = logging.FileHandler(log_path, encoding="utf-8")
@@ -88,7 +89,7 @@ def train(config: TrainConfig, output_dir: Path | None = None, fresh: bool = Fal
         logging.getLogger(name).addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        return _train(config, splits, ood, run_dir, checkpoints, last_checkpoint, log_path)
+        return _train(config, splits, ood, run_dir, checkpoints, last_checkpoint, log_path, precision)
     finally:
         for name in ("bienphong", "transformers"):
             logging.getLogger(name).removeHandler(handler)
@@ -133,6 +134,7 @@ def _train(
     checkpoints: Path,
     last_checkpoint: str | None,
     log_path: Path,
+    precision: str,
 ) -> Path:
     started = time.time()
     settings = config.training
@@ -154,7 +156,6 @@ def _train(
     dev_set = features(splits["dev"], preprocessor, model.config.label2id)
     logger.info("windows: train %d, dev %d", len(train_set), len(dev_set))
 
-    precision = resolve_precision(settings.precision)
     logger.info("precision: %s", precision)
     arguments = training_arguments(settings, checkpoints, precision)
     callbacks: list[TrainerCallback] = [_LogToFile(log_path)]
@@ -235,12 +236,15 @@ def resolve_precision(setting: str) -> str:
     """``auto`` is bf16 where the hardware multiplies bf16 natively (a recent GPU, a CPU with AVX512-BF16 or AMX).
 
     Elsewhere bf16 is emulated and slower than fp32, so ``auto`` falls back to fp32."""
-    if setting != "auto":
-        return setting
     import torch
 
-    if torch.cuda.is_available():
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    gpu_bf16 = torch.cuda.is_bf16_supported() if torch.cuda.is_available() else None
+    if setting == "bf16" and gpu_bf16 is False:
+        raise InputError("training.precision: bf16, but this GPU cannot compute in bf16; use auto or fp32")
+    if setting != "auto":
+        return setting
+    if gpu_bf16 is not None:
+        return "bf16" if gpu_bf16 else "fp32"
     # Private torch helpers (no public API says this); a torch without them gets fp32, never an error.
     checks = (getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
     native = any(check() for check in checks if check is not None)
