@@ -31,6 +31,8 @@ from training.trainer import training_arguments
 
 
 def seconds_per_step(config, splits, precision: str, steps: int, scratch: Path) -> float:
+    # A fresh model each round, not one model reloaded: the Trainer prepares (wraps) the model it is given,
+    # and one model reused across rounds measured no bf16 speed-up at all (1.29 against 1.31 s/step).
     set_seed(config.training.seed)
     texts = [example.text for examples in splits.values() for example in examples]
     model, tokenizer = modeling.build(config, [], texts)

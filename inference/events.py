@@ -458,13 +458,13 @@ def article_events(
             if family != "enforcement":
                 events.append(event(family, spans, clause))
                 continue
+            if _other_money(sentence, spans, sentence_groups, index, clause):
+                events.append(event("other", spans, clause))
+                continue
             # Drug words count where they describe this group's cases ("25 vụ ... ma tuý"), up to the
             # next group, not in a generic lead-in ("Trong công tác phòng, chống ma túy, ...").
             following = [s[0].start for _, s, _ in sentence_groups[index + 1 :]]
             cut = min([clause[1], *following, *(m.start() for m in _SUBSET.finditer(sentence.text, spans[-1].end, clause[1]))])
-            if _other_money(sentence, spans, sentence_groups, index, clause):
-                events.append(event("other", spans, clause))
-                continue
             about_drugs = any(s.label in DRUG_SLOTS for s in spans) or _DRUG_WORDS.search(sentence.text[spans[0].start : cut])
             events.append(event("drug_seizure" if about_drugs else "law_enforcement", spans, clause))
 

@@ -57,7 +57,7 @@ def write_model_card(run_dir: Path, config: TrainConfig, metrics: dict) -> None:
         f"- training sentences: {metrics['sentences']['train']}, dev {metrics['sentences']['dev']},"
         f" test {metrics['sentences']['test']}; {metrics['steps']} steps in {metrics['train_seconds']:.0f} s",
         f"- learning rate {config.training.learning_rate}, batch {config.training.batch_size},"
-        f" epochs {config.training.epochs}, seed {config.training.seed}, precision {metrics.get('precision', 'fp32')}",
+        f" epochs {config.training.epochs}, seed {config.training.seed}, precision {metrics['precision']}",
         *_augmentation(config),
         "",
         "## Use",

@@ -238,7 +238,7 @@ def resolve_precision(setting: str) -> str:
     Elsewhere bf16 is emulated and slower than fp32, so ``auto`` falls back to fp32."""
     import torch
 
-    gpu_bf16 = torch.cuda.is_bf16_supported() if torch.cuda.is_available() else None
+    gpu_bf16 = torch.cuda.is_bf16_supported() if _cuda_available() else None
     if setting == "bf16" and gpu_bf16 is False:
         raise InputError("training.precision: bf16, but this GPU cannot compute in bf16; use auto or fp32")
     if setting != "auto":
