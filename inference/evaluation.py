@@ -53,7 +53,11 @@ def evaluate(tagger: Tagger, examples: list[Example], progress: bool = False) ->
     """Strict span scores of the tagger on gold sentences (per label, micro, macro)."""
     if not examples:
         raise InputError("no annotated sentences to evaluate on (every task lacks a finished annotation)")
-    tagged = tagger.predict([example.text for example in examples], progress=progress)
+    return score_tagged(examples, tagger.predict([example.text for example in examples], progress=progress))
+
+
+def score_tagged(examples: list[Example], tagged: list) -> dict:
+    """Strict span scores of sentences the tagger already tagged (``tagged[i]`` is ``examples[i]`` tagged)."""
     gold_tags, predicted_tags = [], []
     for example, sentence in zip(examples, tagged):
         boundaries = {edge for span in [*example.spans, *sentence.spans] for edge in (span.start, span.end)}

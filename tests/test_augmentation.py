@@ -9,7 +9,7 @@ from annotations.errors import InputError
 from annotations.labelstudio import Example, read_examples
 from annotations.spans import Span
 from inference.places import _key, gazetteer, typed_place_names
-from training.augmentation import apply_edits, augment, variant
+from training.augmentation import CASINGS, apply_edits, augment, recase, variant
 
 
 def example(text: str, *spans: tuple[str, str]) -> Example:
@@ -117,3 +117,45 @@ def test_an_augmented_training_run_says_so_and_keeps_its_label_counts(tmp_path):
     bad.write_text(path.read_text(encoding="utf-8").replace("share: 1.0", "share: 1.5"), encoding="utf-8")
     with pytest.raises(InputError, match="augmentation.share"):
         load_config(bad)
+
+
+def test_recasing_keeps_every_span_on_the_same_words(corpus):
+    originals = corpus[:300]
+    for casing in CASINGS:
+        recased = [recase(e, casing) for e in originals]
+        assert sum(a.text != b.text for a, b in zip(originals, recased)) > 100, casing
+        for before, after in zip(originals, recased):
+            assert after.spans == before.spans and after.text.lower() == before.text.lower(), (casing, after.text)
+
+
+def test_each_casing_writes_what_published_reports_write():
+    sentence = example(
+        "Thượng tá Lò Văn Páo cho biết Đồn Biên phòng Phó Bảng đã tuần tra 12 lần ở Hội An, huyện đảo Trường Sa.",
+        ("Thượng tá", "OFFICIAL_TITLE"),
+        ("Lò Văn Páo", "OFFICIAL_NAME"),
+        ("Đồn Biên phòng Phó Bảng", "ORGANIZATION"),
+        ("12 lần", "PATROL_COUNT"),
+        ("Hội An", "LOCATION"),
+        ("huyện đảo Trường Sa", "LOCATION"),
+    )
+    text = {casing: recase(sentence, casing).text for casing in CASINGS}
+    assert text["upper"].startswith("THƯỢNG TÁ LÒ VĂN PÁO CHO BIẾT ĐỒN BIÊN PHÒNG PHÓ BẢNG")
+    assert text["title"].startswith("Thượng Tá Lò Văn Páo Cho Biết Đồn Biên Phòng Phó Bảng Đã Tuần Tra 12 Lần")
+    assert text["lower"].startswith("thượng tá lò văn páo cho biết đồn biên phòng phó bảng")
+    # only units, places and titles: the rest of the sentence keeps its case
+    assert text["spans_title"] == (
+        "Thượng Tá Lò Văn Páo cho biết Đồn Biên Phòng Phó Bảng đã tuần tra 12 lần ở Hội An, Huyện Đảo Trường Sa."
+    )
+    # type words in lower case, never a proper name that starts with one ("Phó Bảng", "Hội An", "Trường Sa")
+    assert text["types_lower"] == (
+        "thượng tá Lò Văn Páo cho biết đồn biên phòng Phó Bảng đã tuần tra 12 lần ở Hội An, huyện đảo Trường Sa."
+    )
+
+
+def test_casing_augmentation_is_seeded_and_recases_only_its_share(corpus):
+    originals = corpus[:400]
+    first = augment(originals, 0.0, 7, casing=0.25)
+    assert [e.text for e in first] == [e.text for e in augment(originals, 0.0, 7, casing=0.25)]
+    recased = [b for a, b in zip(originals, first) if a.text != b.text]
+    assert 60 < len(recased) < 140 and len(first) == len(originals)
+    assert any(e.text.isupper() for e in recased) and any(e.text == e.text.lower() for e in recased)

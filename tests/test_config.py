@@ -20,6 +20,7 @@ def test_valid_config_resolves_paths(seed_corpus):
         (("segmenter: underthesea", "segmenter: vncorenlp"), "segmenter must be one of"),
         (("seed: 7}", "seed: 7, precision: fp16}"), "training.precision"),
         (("seed: 7}", "seed: 7, model_at_end: first}"), "training.model_at_end"),
+        (("seed: 7}", "seed: 7}\naugmentation: {casing: 1.5}"), "augmentation.casing"),
         (("  scratch:", "  name: x\n  scratch:"), "exactly one of model.name"),
         (
             (

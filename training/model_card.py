@@ -82,9 +82,15 @@ def write_model_card(run_dir: Path, config: TrainConfig, metrics: dict) -> None:
 
 def _augmentation(config: TrainConfig) -> list[str]:
     settings = config.augmentation
-    if not settings.share:
-        return []
-    return [
-        f"- augmentation: {settings.share:.0%} of the training sentences replaced by a variant (seed {settings.seed}):"
-        " gazetteer places, generated names, other numbers, old/new tone placement"
-    ]
+    lines = []
+    if settings.share:
+        lines.append(
+            f"- augmentation: {settings.share:.0%} of the training sentences replaced by a variant (seed {settings.seed}):"
+            " gazetteer places, generated names, other numbers, old/new tone placement"
+        )
+    if settings.casing:
+        lines.append(
+            f"- casing augmentation: {settings.casing:.0%} of the training sentences recased (seed {settings.seed}):"
+            " capitals, every syllable capitalised, lower case, capitalised or lower-case unit names"
+        )
+    return lines

