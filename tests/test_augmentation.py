@@ -103,7 +103,7 @@ def test_an_augmented_training_run_says_so_and_keeps_its_label_counts(tmp_path):
     from training.trainer import train
 
     path = write_seed_corpus(tmp_path, steps=2)
-    path.write_text(path.read_text(encoding="utf-8") + "augmentation: {share: 1.0, seed: 5}\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "augmentation: {share: 1.0, seed: 5, casing: 0.5}\n", encoding="utf-8")
     config = load_config(path)
     run_dir = train(config, tmp_path / "run")
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
@@ -111,7 +111,8 @@ def test_an_augmented_training_run_says_so_and_keeps_its_label_counts(tmp_path):
         e for e in read_examples(config.data_files()) if e.article_id not in ("003_127b3199efa4b0f5", "004_f6ed4eb041fdd9d9")
     ]
     assert metrics["train_label_counts"] == dict(Counter(s.label for e in train_examples for s in e.spans))
-    assert "augmentation: 100% of the training sentences" in (run_dir / "README.md").read_text(encoding="utf-8")
+    card = (run_dir / "README.md").read_text(encoding="utf-8")
+    assert "augmentation: 100% of the training sentences" in card and "casing augmentation: 50%" in card
     assert "share: 1.0" in (run_dir / "config.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "bad.yaml"
     bad.write_text(path.read_text(encoding="utf-8").replace("share: 1.0", "share: 1.5"), encoding="utf-8")
