@@ -55,6 +55,10 @@ def main() -> None:
     args = parser.parse_args()
     sentences = read_examples(corpus_files("ood"))
     variants = {name: [perturb(e) for e in sentences] for name, perturb in PERTURBATIONS.items()}
+    # the sentences each perturbation changes: the same for every run
+    changed_at = {
+        name: [i for i, (a, b) in enumerate(zip(sentences, changed)) if a.text != b.text] for name, changed in variants.items()
+    }
     for name, changed in variants.items():
         for before, after in zip(sentences, changed):  # the gold must stay on the same words, recased or retyped
             assert [after.text[s.start : s.end].strip() for s in after.spans] == [
@@ -70,7 +74,7 @@ def main() -> None:
         tagger = Tagger.load(run, batch_size=64)  # the run's own decoding
         tagged = tagger.predict([e.text for e in sentences])
         for name, changed in variants.items():
-            which = [i for i, (a, b) in enumerate(zip(sentences, changed)) if a.text != b.text]
+            which = changed_at[name]
             before = score_tagged([sentences[i] for i in which], [tagged[i] for i in which])["micro"]["f1"]
             perturbed = [changed[i] for i in which]
             after = score_tagged(perturbed, tagger.predict([e.text for e in perturbed]))["micro"]["f1"]

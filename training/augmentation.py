@@ -59,9 +59,7 @@ _TONE_PAIRS = [(a + b, c + d) for a, b, c, d in (
 )]  # fmt: skip
 _SPELLINGS = [("sĩ", "sỹ")]
 
-CASINGS = ("upper", "title", "lower", "spans_title", "types_lower")
 _SYLLABLE = re.compile(r"[^\W\d_]+")
-_TITLED_LABELS = ("ORGANIZATION", "LOCATION", "OFFICIAL_TITLE")
 # Type words of units and titles that published reports also write in lower case; never a word that can
 # be part of a proper name on its own ("Hải" of "Hải Phòng", "Trường" of "Trường Sa").
 _TYPE_WORDS = re.compile(
@@ -132,7 +130,7 @@ def respell(text: str, old_style: bool) -> str:
 
 
 def apply_edits(example: Example, edits: list[tuple[int, int, str]]) -> Example:
-    """The example with each edit made and every span moved to the new offsets."""
+    """The example with each edit made and every span moved to the new offsets (no edit may cross a span boundary)."""
     edits = sorted(edits)
     pieces, position = [], 0
     for start, end, replacement in edits:
@@ -140,7 +138,7 @@ def apply_edits(example: Example, edits: list[tuple[int, int, str]]) -> Example:
         position = end
     text = "".join(pieces) + example.text[position:]
 
-    def moved(offset: int) -> int:  # every edit lies inside one span: it moves what comes after its end
+    def moved(offset: int) -> int:  # an edit inside a span or between spans moves what comes after its end
         return offset + sum(len(r) - (e - s) for s, e, r in edits if e <= offset)
 
     spans = [Span(moved(s.start), moved(s.end), s.label, s.score) for s in example.spans]
@@ -158,16 +156,26 @@ def capitalised(text: str) -> str:
     return _SYLLABLE.sub(lambda m: m.group(0)[:1].upper() + m.group(0)[1:], text)
 
 
+def _lower_type_words(text: str) -> str:
+    return _TYPE_WORDS.sub(lambda m: m.group(0).lower(), text)
+
+
+# Casings of the whole sentence, and casings of the spans of some labels only.
+_SENTENCE_CASINGS = {"upper": str.upper, "title": capitalised, "lower": str.lower}
+_SPAN_CASINGS = {
+    "spans_title": (("ORGANIZATION", "LOCATION", "OFFICIAL_TITLE"), capitalised),
+    "types_lower": (("ORGANIZATION", "OFFICIAL_TITLE"), _lower_type_words),
+}
+CASINGS = (*_SENTENCE_CASINGS, *_SPAN_CASINGS)
+
+
 def recase(example: Example, casing: str) -> Example:
     """The example cased as ``casing`` (one of ``CASINGS``), every span at the same offsets."""
     text = example.text
-    if casing in ("upper", "lower"):
-        text = text.upper() if casing == "upper" else text.lower()
-    elif casing == "title":
-        text = capitalised(text)
+    if casing in _SENTENCE_CASINGS:
+        text = _SENTENCE_CASINGS[casing](text)
     else:
-        recased = capitalised if casing == "spans_title" else (lambda t: _TYPE_WORDS.sub(lambda m: m.group(0).lower(), t))
-        labels = _TITLED_LABELS if casing == "spans_title" else ("ORGANIZATION", "OFFICIAL_TITLE")
+        labels, recased = _SPAN_CASINGS[casing]
         pieces, position = [], 0
         for span in sorted(example.spans, key=lambda s: s.start):
             if span.label in labels and span.start >= position:
