@@ -153,9 +153,10 @@ class Token:
 
 
 # Formatted numbers stay whole (1.344, 0,128, 24.11; 2020-11 is split at the dash); a run of
-# letters is one syllable (H'Mông too), so digits and letters part (0,128kg -> 0,128 | kg);
-# any other character is its own token.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|\S")
+# letters is one syllable (H'Mông too), and so is a hyphenated foreign word as the press writes
+# it (Khăm-phết, Sa-vẳn-na-khệt, ki-lô-gam), whose pieces never start or end a span; digits and
+# letters part (0,128kg -> 0,128 | kg); any other character is its own token.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’\-‐][^\W\d_]+)*|\S")
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:

@@ -53,6 +53,16 @@ def test_tokens_keep_formatted_numbers_whole():
     assert [t.text for t in tokenize("224/1.344 lượt, 0,128kg")] == ["224", "/", "1.344", "lượt", ",", "0,128", "kg"]
 
 
+def test_a_hyphenated_foreign_word_is_one_token():
+    # the press hyphenates Lao names and places syllable by syllable; a span never starts or ends inside them
+    text = "Thiếu tá Khăm-phết Xay-xạ-na, tỉnh Sa-vẳn-na-khệt (Lào), hơn một ki-lô-gam; 2020-11, Việt - Lào, KH-UBND"
+    tokens = [t.text for t in tokenize(text)]
+    assert {"Khăm-phết", "Xay-xạ-na", "Sa-vẳn-na-khệt", "ki-lô-gam", "KH-UBND"} <= set(tokens)
+    assert tokens[tokens.index("2020") : tokens.index("2020") + 3] == ["2020", "-", "11"]  # numbers part at a dash
+    assert tokens[tokens.index("Việt") : tokens.index("Việt") + 3] == ["Việt", "-", "Lào"]  # a spaced dash is its own token
+    assert [t.text for t in tokenize("Lào- Việt, -Nam")] == ["Lào", "-", "Việt", ",", "-", "Nam"]
+
+
 def test_read_article_normalises_to_nfc(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text(unicodedata.normalize("NFD", "Biên phòng Hà Giang"), encoding="utf-8")
