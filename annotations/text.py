@@ -159,5 +159,27 @@ class Token:
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’\-‐][^\W\d_]+)*|\S")
 
 
+# An online paper's dateline before an article's first words: "(BP) - ", "QĐND - ", "VOV.VN - ",
+# "(Baonghean.vn) - ", "QĐND Online - ". The outlet is never a slot (decision 8). A word in capitals
+# with Vietnamese vowel marks ("HUẾ - ") is a place, not an outlet, and is left to the model.
+_DATELINE = re.compile(r"(\(?)([^\W_][\w.]*)(\)?)(?: Online)?\s+[-–—]\s+")
+_OUTLET_IN_CAPITALS = re.compile(r"[A-ZĐ][A-ZĐ0-9.]*")
+_OUTLET_DOMAIN = re.compile(r"[\w.]+\.(?:vn|com|net|org)", re.IGNORECASE)
+
+
+def dateline_end(text: str) -> int:
+    """Where a paper's dateline at the start of ``text`` ends, 0 when there is none."""
+    match = _DATELINE.match(text)
+    if not match:
+        return 0
+    opening, outlet, closing = match.groups()
+    if bool(opening) != bool(closing) or len(outlet) > 30:
+        return 0
+    in_brackets = opening and any(c.isalpha() for c in outlet)
+    if in_brackets or _OUTLET_IN_CAPITALS.fullmatch(outlet) or _OUTLET_DOMAIN.fullmatch(outlet):
+        return match.end()
+    return 0
+
+
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     return [Token(m.start() + offset, m.end() + offset, m.group()) for m in _TOKEN.finditer(text)]

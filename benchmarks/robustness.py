@@ -48,7 +48,7 @@ def _substituted(example: Example, pattern: str, replacement) -> Example:
 
 
 # The dateline of an online paper before an article's first sentence, not a slot: "QĐND - Sáng 8/7, ..."
-_DATELINES = ("(BP) - ", "QĐND - ", "BPO - ", "VOV.VN - ", "TTXVN - ", "Báo Lào Cai - ", "(PLVN) - ")
+_DATELINES = ("(BP) - ", "QĐND - ", "BPO - ", "VOV.VN - ", "TTXVN - ", "(Baonghean.vn) - ", "CAO - ", "BLC - ")
 
 
 def _with_dateline(example: Example) -> Example:

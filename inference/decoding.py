@@ -18,6 +18,7 @@ import numpy as np
 from annotations.bio import tags_to_spans
 from annotations.segmentation import Word
 from annotations.spans import Span
+from annotations.text import dateline_end
 
 _FLOOR = 1e-12  # probabilities are clipped before the log so an impossible tag is very unlikely, not -inf
 _BRACKETS = {")": "(", "]": "[", "}": "{", "»": "«", "”": "“", "’": "‘"}
@@ -90,7 +91,15 @@ def trim_span(text: str, span: Span) -> Span | None:
 def decode(
     text: str, words: list[Word], probabilities: np.ndarray, tags: list[str], method: str = "viterbi"
 ) -> tuple[list[str], list[float], list[Span]]:
-    """Tags, the probability of each chosen tag, and trimmed spans of one sentence."""
+    """Tags, the probability of each chosen tag, and trimmed spans of one sentence.
+
+    The words of a paper's dateline (``QĐND - ``) are ``O`` with score 1: the guideline never tags the outlet."""
+    if (end := dateline_end(text)) and "O" in tags:
+        probabilities = probabilities.copy()
+        for w, word in enumerate(words):
+            if word.end <= end:
+                probabilities[w] = 0.0
+                probabilities[w, tags.index("O")] = 1.0
     if method == "viterbi":
         indices = viterbi(probabilities, allowed_transitions(tuple(tags)))
     else:

@@ -116,3 +116,24 @@ def test_edge_punctuation_is_trimmed(text, marked, expected):
 
 def test_a_span_of_punctuation_only_disappears():
     assert trim_span("a / b", Span(2, 3, "LOCATION")) is None
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_papers_dateline_is_never_a_span(method):
+    # decision 8: the outlet of "BPO - ..." is not tagged, whatever the model says of it
+    def tagged(text: str, first_tags: list[str]) -> tuple[list[str], list[str]]:
+        words = syllables(text)
+        probabilities = np.full((len(words), len(TAGS)), 1e-4)
+        for w in range(len(words)):
+            tag = first_tags[w] if w < len(first_tags) else "O"
+            probabilities[w, TAGS.index(tag)] = 0.9
+        tags, scores, spans = decode(text, words, probabilities, TAGS, method)
+        return tags, [text[s.start : s.end] for s in spans]
+
+    tags, spans = tagged("BPO - Lào Cai bắt 3 vụ", ["B-ORGANIZATION", "O", "B-LOCATION", "I-LOCATION"])
+    assert tags[:2] == ["O", "O"] and spans == ["Lào Cai"]
+    tags, spans = tagged("(Baonghean.vn) - Sáng nay", ["O", "B-LOCATION", "O", "O", "O", "O", "B-TIME", "I-TIME"])
+    assert spans == ["Sáng nay"]
+    # no dateline: the model's spans stand (a place in capitals before a dash is left to the model)
+    assert tagged("HUẾ - Sáng nay", ["B-LOCATION"])[1] == ["HUẾ"]
+    assert tagged("BPO bắt 3 vụ", ["B-ORGANIZATION"])[1] == ["BPO"]

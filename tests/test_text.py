@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from annotations.text import InputError, read_article, split_sentences, tokenize
+from annotations.text import InputError, dateline_end, read_article, split_sentences, tokenize
 
 
 def texts(article):
@@ -61,6 +61,24 @@ def test_a_hyphenated_foreign_word_is_one_token():
     assert tokens[tokens.index("2020") : tokens.index("2020") + 3] == ["2020", "-", "11"]  # numbers part at a dash
     assert tokens[tokens.index("Việt") : tokens.index("Việt") + 3] == ["Việt", "-", "Lào"]  # a spaced dash is its own token
     assert [t.text for t in tokenize("Lào- Việt, -Nam")] == ["Lào", "-", "Việt", ",", "-", "Nam"]
+
+
+@pytest.mark.parametrize(
+    "text, dateline",
+    [
+        ("(BP) - Ngày 27-12, tại TP Vinh", "(BP) - "),
+        ("QĐND Online - Sáng 8/7", "QĐND Online - "),
+        ("VOV.VN - Chiều qua", "VOV.VN - "),
+        ("Baonghean.vn – Sáng 8/7", "Baonghean.vn – "),
+        ("HUẾ - Sáng 8/7", ""),  # a place in capitals, not an outlet
+        ("Lào Cai - Bắt giữ 3 đối tượng", ""),
+        ("2020 - 2025 là giai đoạn", ""),
+        ("(2020) - a", ""),
+        ("BPO bắt 3 vụ", ""),
+    ],
+)
+def test_a_papers_dateline_is_found_at_the_start(text, dateline):
+    assert text[: dateline_end(text)] == dateline
 
 
 def test_read_article_normalises_to_nfc(tmp_path):
