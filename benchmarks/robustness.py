@@ -1,6 +1,6 @@
 """How much a run's span F1 drops when the same out-of-style sentences are written as published reports write them.
 
-    .venv/bin/python benchmarks/robustness.py runs/e5-small-previous runs/e5-small
+    .venv/bin/python benchmarks/robustness.py runs/e5-small-previous runs/e5-small [--only casing dates]
 
 Published reports are not written like the team's sentences, in ways no writer's brief controls. Each
 perturbation rewrites every out-of-style sentence it applies to, keeping the gold spans on the same words,
@@ -188,9 +188,13 @@ PERTURBATIONS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--only", nargs="+", metavar="WORD", help="only the perturbations whose name has one of these words")
     args = parser.parse_args()
+    chosen = {n: p for n, p in PERTURBATIONS.items() if not args.only or any(word in n for word in args.only)}
+    if not chosen:
+        parser.error(f"no perturbation's name has any of {args.only}; they are: {', '.join(PERTURBATIONS)}")
     sentences = read_examples(corpus_files("ood"))
-    variants = {name: [perturb(e) for e in sentences] for name, perturb in PERTURBATIONS.items()}
+    variants = {name: [perturb(e) for e in sentences] for name, perturb in chosen.items()}
     # the sentences each perturbation changes: the same for every run
     changed_at = {
         name: [i for i, (a, b) in enumerate(zip(sentences, changed)) if a.text != b.text] for name, changed in variants.items()
@@ -205,7 +209,7 @@ def main() -> None:
     header = " | ".join(f"{run.name} before | {run.name} after | change" for run in args.runs)
     print(f"| perturbation | sentences | {header} |")
     print("| --- | ---: |" + " ---: | ---: | ---: |" * len(args.runs))
-    rows = {name: [] for name in PERTURBATIONS}
+    rows = {name: [] for name in chosen}
     for run in args.runs:
         tagger = Tagger.load(run, batch_size=64)  # the run's own decoding
         tagged = tagger.predict([e.text for e in sentences])
