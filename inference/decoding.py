@@ -95,11 +95,11 @@ def decode(
 
     The words of a paper's dateline (``QĐND - ``) are ``O`` with score 1: the guideline never tags the outlet."""
     if (end := dateline_end(text)) and "O" in tags:
-        probabilities = probabilities.copy()
+        probabilities, outside = probabilities.copy(), tags.index("O")
         for w, word in enumerate(words):
             if word.end <= end:
                 probabilities[w] = 0.0
-                probabilities[w, tags.index("O")] = 1.0
+                probabilities[w, outside] = 1.0
     if method == "viterbi":
         indices = viterbi(probabilities, allowed_transitions(tuple(tags)))
     else:
