@@ -10,6 +10,7 @@ probability the model gave to the chosen tag.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -63,11 +64,15 @@ def _is_punctuation(character: str) -> bool:
     return unicodedata.category(character)[0] in "PS"
 
 
+# The initial that ends a name, full stop included: "Lò Văn T.", and the digraphs "Hồ Văn Ng.", "Lưu Văn Ph.".
+_INITIAL = re.compile(r"(?<!\w)(?:[A-ZĐ]|Ch|Gh|Gi|Kh|Ngh|Ng|Nh|Ph|Qu|Th|Tr)\.$")
+
+
 def trim_span(text: str, span: Span) -> Span | None:
     """The span without punctuation or spaces at its edges (the guideline never includes them).
 
     Kept: a closing bracket whose opening one is inside the span (``Cục ... (C04)``) and the
-    full stop of an initial (``Lò Văn T.``). None when nothing but punctuation is left."""
+    full stop of an initial (``Lò Văn T.``, ``Hồ Văn Ng.``). None when nothing but punctuation is left."""
     start, end = span.start, span.end
     while start < end and (text[start].isspace() or _is_punctuation(text[start])):
         start += 1
@@ -77,7 +82,7 @@ def trim_span(text: str, span: Span) -> Span | None:
             end -= 1
         elif last in _BRACKETS and _BRACKETS[last] in text[start : end - 1]:
             break
-        elif last == "." and end - start >= 2 and text[end - 2].isupper() and (end - start == 2 or not text[end - 3].isalpha()):
+        elif last == "." and _INITIAL.search(text, start, end):
             break
         elif _is_punctuation(last):
             end -= 1
@@ -88,12 +93,47 @@ def trim_span(text: str, span: Span) -> Span | None:
     return Span(start, end, span.label, span.score)
 
 
+def _joined_place_chains(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
+    """Decision 15: a comma chain of places is one LOCATION (``Hoài Ân, Bình Định``, ``Quảng Tây, Trung Quốc``).
+
+    Where the path ends a LOCATION at a comma and starts another that names a larger kind of place (a province
+    after a district, a country after a province), the comma and that place join the first span. A list of
+    peers (``Lào Cai, Hà Giang``) stays apart."""
+    if "I-LOCATION" not in tags:
+        return indices
+    from inference.places import chained
+
+    begin, inside = tags.index("B-LOCATION"), tags.index("I-LOCATION")
+    indices = list(indices)
+    for w in range(1, len(words) - 1):
+        if not (
+            text[words[w].start : words[w].end] == ","
+            and tags[indices[w]] == "O"
+            and indices[w - 1] in (begin, inside)
+            and indices[w + 1] == begin
+            and text[words[w - 1].end : words[w + 1].start] == ", "
+        ):
+            continue
+        first = w - 1
+        while first > 0 and indices[first] == inside:  # argmax may leave an I- without its B-
+            first -= 1
+        last = w + 1
+        while last + 1 < len(words) and indices[last + 1] == inside:
+            last += 1
+        child = text[words[first].start : words[w - 1].end].split(", ")[-1]
+        parent = text[words[w + 1].start : words[last].end].split(", ")[0]
+        if chained(text[: words[first].start], child, parent):
+            indices[w] = indices[w + 1] = inside
+    return indices
+
+
 def decode(
     text: str, words: list[Word], probabilities: np.ndarray, tags: list[str], method: str = "viterbi"
 ) -> tuple[list[str], list[float], list[Span]]:
     """Tags, the probability of each chosen tag, and trimmed spans of one sentence.
 
-    The words of a paper's dateline (``QĐND - ``) are ``O`` with score 1: the guideline never tags the outlet."""
+    The words of a paper's dateline (``QĐND - ``) are ``O`` with score 1: the guideline never tags the outlet.
+    A comma chain of places split by the model is joined (``_joined_place_chains``)."""
     if (end := dateline_end(text)) and "O" in tags:
         probabilities, outside = probabilities.copy(), tags.index("O")
         for w, word in enumerate(words):
@@ -104,6 +144,7 @@ def decode(
         indices = viterbi(probabilities, allowed_transitions(tuple(tags)))
     else:
         indices = [int(i) for i in probabilities.argmax(-1)] if len(words) else []
+    indices = _joined_place_chains(text, words, indices, tags)
     chosen = [tags[i] for i in indices]
     scores = [float(probabilities[w, i]) for w, i in enumerate(indices)]
     spans = [trimmed for span in tags_to_spans(words, chosen, scores) if (trimmed := trim_span(text, span))]

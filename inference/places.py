@@ -137,7 +137,7 @@ _COUNTRIES: dict[str, tuple[str, tuple[str, ...]]] = {
 _FOREIGN_PROVINCES: dict[str, tuple[str, ...]] = {
     "LA": (
         "savannakhet", "xa van na khẹt", "champasak", "chăm pa sắc", "attapeu", "at tạ pư", "sekong", "xê kông",
-        "salavan", "sa la van", "khammouane", "khăm muộn", "bolikhamxay", "bô ly khăm xay", "bolikhamsai",
+        "salavan", "sa la van", "khammouane", "khăm muộn", "bolikhamxay", "bô ly khăm xay", "bolikhamsai", "bôlykhămxay",
         "xiengkhouang", "xiêng khoảng", "houaphanh", "hủa phăn", "luang prabang", "luông pha bang",
         "phongsaly", "phông sa lỳ", "oudomxay", "u đôm xay", "viêng chăn", "vientiane",
     ),
@@ -496,3 +496,31 @@ def places_in_organisation(text: str) -> list[str]:
         if place not in places:
             places.append(place)
     return places
+
+
+@lru_cache(maxsize=1)
+def _ranked_names() -> tuple[frozenset[str], frozenset[str]]:
+    provinces, _ = gazetteer()
+    countries = {_key(alias) for _, aliases in _COUNTRIES.values() for alias in aliases}
+    foreign = {_key(alias) for aliases in _FOREIGN_PROVINCES.values() for alias in aliases}
+    return frozenset(countries), frozenset({_key(p) for p in provinces} | foreign)
+
+
+def _rank(name: str) -> int:
+    countries, provinces = _ranked_names()
+    key = _key(name)
+    return 2 if key in countries else 1 if key in provinces else 0
+
+
+# "các phường Thuận An, Hải Dương": a list of places of one type, whatever their names
+_PLURAL_TYPE = re.compile(
+    r"(?<!\w)các\s+(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|đặc khu|phường|xã|bản|thôn|ấp|làng)\s+$", re.IGNORECASE
+)
+
+
+def chained(before: str, child: str, parent: str) -> bool:
+    """Whether ``child, parent`` is a comma chain, one LOCATION (decision 15): ``parent`` names a larger kind of
+    place, a province (of Vietnam, old or new, or of a neighbour) after a smaller place (``Hoài Ân, Bình Định``),
+    or a country after a province or a smaller place (``Quảng Tây, Trung Quốc``). ``before`` is the sentence up
+    to the chain. Two provinces or two countries in a row are a list, and so is anything after ``các xã``."""
+    return child[:1].isupper() and not _PLURAL_TYPE.search(before) and _rank(parent) > _rank(child)

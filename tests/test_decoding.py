@@ -104,6 +104,10 @@ def test_no_span_ever_comes_from_an_invalid_transition(peaks, seed):
             "Cục Cảnh sát điều tra tội phạm về ma túy (C04)",
         ),
         ("đối tượng Lò Văn T. bị bắt", "Lò Văn T.", "Lò Văn T."),
+        ("đối tượng Hồ Văn Ng. bị bắt", "Hồ Văn Ng.", "Hồ Văn Ng."),  # initials of two letters: Ng, Ph, Th, ...
+        ("và Lưu Văn Ph., trú tại", "Lưu Văn Ph.,", "Lưu Văn Ph."),
+        ("lực lượng BĐBP. Sau đó", "BĐBP.", "BĐBP"),  # an abbreviation ending a sentence is no initial
+        ("huyện Mường Tè. Tại", "Mường Tè.", "Mường Tè"),
         ("thu 25 vụ, 30 đối tượng", "25 vụ,", "25 vụ"),
         ("“Hà Giang” và", "“Hà Giang”", "Hà Giang"),
     ],
@@ -137,3 +141,41 @@ def test_a_papers_dateline_is_never_a_span(method):
     # no dateline: the model's spans stand (a place in capitals before a dash is left to the model)
     assert tagged("HUẾ - Sáng nay", ["B-LOCATION"])[1] == ["HUẾ"]
     assert tagged("BPO bắt 3 vụ", ["B-ORGANIZATION"])[1] == ["BPO"]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_comma_chain_of_places_split_by_the_model_is_one_location(method):
+    # decision 15: "Hoài Ân, Bình Định" and "Quảng Tây, Trung Quốc" are one LOCATION; a list of peers is not
+    def spans_of(text: str, tagged: dict[str, str]) -> tuple[list[str], list[float]]:
+        words = syllables(text)
+        probabilities = np.full((len(words), len(TAGS)), 1e-4)
+        for w, word in enumerate(words):
+            probabilities[w, TAGS.index(tagged.get(word.text, "O"))] = 0.9
+        probabilities[:, TAGS.index("I-LOCATION")] = np.maximum(probabilities[:, TAGS.index("I-LOCATION")], 0.05)
+        tags, scores, spans = decode(text, words, probabilities, TAGS, method)
+        return [text[s.start : s.end] for s in spans], tags
+
+    chain = {"Hoài": "B-LOCATION", "Ân": "I-LOCATION", "Bình": "B-LOCATION", "Định": "I-LOCATION"}
+    spans, tags = spans_of("quê ở Hoài Ân, Bình Định bị dụ dỗ", chain)
+    assert spans == ["Hoài Ân, Bình Định"] and tags[4:6] == ["I-LOCATION", "I-LOCATION"]
+    three = {
+        "Bằng": "B-LOCATION",
+        "Tường": "I-LOCATION",
+        "Quảng": "B-LOCATION",
+        "Tây": "I-LOCATION",
+        "Trung": "B-LOCATION",
+        "Quốc": "I-LOCATION",
+    }
+    assert spans_of("mua ở Bằng Tường, Quảng Tây, Trung Quốc qua", three)[0] == ["Bằng Tường, Quảng Tây, Trung Quốc"]
+    peers = {"Lào": "B-LOCATION", "Cai": "I-LOCATION", "Hà": "B-LOCATION", "Giang": "I-LOCATION"}
+    assert spans_of("các tỉnh Lào Cai, Hà Giang và", peers)[0] == ["Lào Cai", "Hà Giang"]
+    assert spans_of("giữa Việt Nam, Lào và", {"Việt": "B-LOCATION", "Nam": "I-LOCATION", "Lào": "B-LOCATION"})[0] == [
+        "Việt Nam",
+        "Lào",
+    ]
+    # another label after the comma, or no comma, is left as the model tagged it
+    assert spans_of("ở Hoài Ân, Bình Định", {**chain, "Bình": "B-ORGANIZATION", "Định": "I-ORGANIZATION"})[0] == [
+        "Hoài Ân",
+        "Bình Định",
+    ]
+    assert spans_of("ở Hoài Ân và Bình Định", chain)[0] == ["Hoài Ân", "Bình Định"]

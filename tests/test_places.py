@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from vietnam_provinces import Province, Ward
 
-from inference.places import _OLD_PROVINCES, PlaceLink, link_place, places_in_organisation
+from inference.places import _OLD_PROVINCES, PlaceLink, chained, link_place, places_in_organisation
 
 
 def _ward(name: str, province: int) -> str:
@@ -137,3 +138,22 @@ def test_lookups_are_fast_after_the_first():
         link_place(text, ["tỉnh Kon Tum"])
     cached = (time.perf_counter() - start) / len(texts)
     assert uncached < 500e-6 and cached < 50e-6, (uncached, cached)
+
+
+@pytest.mark.parametrize(
+    "before, child, parent, expected",
+    [
+        ("quê ở ", "Hoài Ân", "Bình Định", True),  # a district, then its province
+        ("trú tại ", "Đông Hà", "Quảng Trị", True),
+        ("tỉnh ", "Svay Rieng", "Campuchia", True),  # a neighbour's province, then its country
+        ("mua ở ", "Bằng Tường", "Quảng Tây", True),
+        ("(", "Bolikhamxay", "Lào", True),
+        ("các tỉnh ", "Lào Cai", "Hà Giang", False),  # two provinces: a list
+        ("giữa ", "Việt Nam", "Lào", False),  # two countries
+        ("các phường ", "Thuận An", "Hải Dương", False),  # after "các phường" a list, whatever the names
+        ("tỉnh ", "Bôlykhămxay", "Xiêng Khoảng", False),
+        ("ở ", "biên giới", "Lào", False),  # not a name
+    ],
+)
+def test_a_comma_chain_is_a_smaller_place_then_a_larger_kind(before, child, parent, expected):
+    assert chained(before, child, parent) is expected
