@@ -132,7 +132,9 @@ DATES = {f"dates as {name}": (lambda e, s=style: _in_spans(e, ("TIME",), _date_a
 )}  # fmt: skip
 
 _SMALL_COUNT = re.compile(r"(?<![\d.,])0?([1-9]|1[0-2])(?![\d.,])")
-COUNT_LABELS = ("PATROL_COUNT", "PERSONNEL_COUNT", "CASE_COUNT", "SUSPECT_COUNT", "SEIZED_ITEM", "PROPAGANDA_COUNT")
+COUNT_LABELS = (
+    "PATROL_COUNT", "PERSONNEL_COUNT", "CASE_COUNT", "SUSPECT_COUNT", "SEIZED_ITEM", "PROPAGANDA_COUNT", "AUDIENCE_COUNT",
+)  # fmt: skip
 
 
 def _count_as(style: str) -> Callable[[str, random.Random], str]:

@@ -1,6 +1,7 @@
 import json
 import random
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +10,7 @@ from annotations.errors import InputError
 from annotations.labelstudio import Example, read_examples
 from annotations.spans import Span
 from inference.places import _key, gazetteer, typed_place_names
-from training.augmentation import CASINGS, apply_edits, augment, recase, variant
+from training.augmentation import CASINGS, FOREIGN_PLACES, LATIN_FOREIGN_NAMES, apply_edits, augment, recase, variant
 
 
 def example(text: str, *spans: tuple[str, str]) -> Example:
@@ -71,8 +72,63 @@ def test_numbers_names_and_spellings_change_in_place():
     counts = {o.text[o.spans[2].start : o.spans[2].end] for o in outputs}
     assert len(names) > 20 and "Nguyễn Văn Hùng" not in names
     assert all(c.endswith(("lượt cán bộ, chiến sĩ", "lượt cán bộ, chiến sỹ")) for c in counts) and len(counts) > 20
-    assert {o.text[o.spans[4].start : o.spans[4].end] for o in outputs} == {"Hòa Bình", "Hoà Bình"}
+    places = {o.text[o.spans[4].start : o.spans[4].end] for o in outputs}
+    assert len(places) > 20  # a one-name LOCATION becomes other provinces (or a neighbour's)
     assert not any("qúy" in o.text for o in [variant(example("Quý I năm 2025"), random.Random(s)) for s in range(10)])
+
+
+def test_each_name_of_a_location_becomes_a_real_place_of_its_level_and_countries_stay():
+    provinces, communes = gazetteer()
+    province_keys, commune_keys = {_key(p) for p in provinces}, {_key(c) for c in communes}
+    foreign_keys = {_key(p) for p in FOREIGN_PLACES}
+    sentence = example(
+        "Ông A trú tại Hoài Ân, Bình Định, bị bắt ở Lai Châu, giáp Lào.",
+        ("Hoài Ân, Bình Định", "LOCATION"),
+        ("Lai Châu", "LOCATION"),
+        ("Lào", "LOCATION"),
+    )
+    chains, single, foreign = set(), set(), 0
+    for seed in range(40):
+        out = variant(sentence, random.Random(seed))
+        chain, one, country = (out.text[s.start : s.end] for s in out.spans)
+        assert country == "Lào"
+        commune, province = chain.split(", ")
+        assert _key(commune) in commune_keys and _key(province) in province_keys
+        chains.add(chain)
+        if _key(one) in province_keys:
+            single.add(one)
+        else:  # a one-name place sometimes becomes a province of a neighbour, hyphenated or spaced
+            assert _key(one.replace("-", " ")) in {k.replace("-", " ") for k in foreign_keys}, one
+            foreign += 1
+    assert len(chains) > 30 and len(single) > 20 and 3 <= foreign <= 20
+
+
+def test_names_become_given_names_alone_and_foreign_names_too():
+    sentence = example("Đại tá Nguyễn Văn Hùng phát biểu.", ("Đại tá", "OFFICIAL_TITLE"), ("Nguyễn Văn Hùng", "OFFICIAL_NAME"))
+    names = [(o := variant(sentence, random.Random(seed))).text[o.spans[1].start : o.spans[1].end] for seed in range(300)]
+    latin = {name for names_of in LATIN_FOREIGN_NAMES for group in names_of for name in group}
+    given_alone = [n for n in names if " " not in n and "-" not in n]
+    hyphenated = [n for n in names if "-" in n]
+    in_latin = [n for n in names if set(n.split()) <= latin]
+    assert 25 < len(given_alone) < 75 and len(hyphenated) > 10 and len(in_latin) > 10
+    assert all(part[0].isupper() and part[1:] == part[1:].lower() for n in hyphenated for part in n.split())
+
+
+def test_foreign_names_and_places_are_not_the_ones_the_robustness_benchmark_writes():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("robustness", Path(__file__).parents[1] / "benchmarks" / "robustness.py")
+    robustness = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(robustness)
+    trained_places = {_key(p.replace("-", " ")) for p in FOREIGN_PLACES}
+    assert not trained_places & {_key(p.replace("-", " ")) for p in robustness._FOREIGN_PLACES}
+    generated = {
+        (o := variant(example("Ông Lê Văn Hùng.", ("Lê Văn Hùng", "OFFICIAL_NAME")), random.Random(seed))).text[
+            o.spans[0].start : o.spans[0].end
+        ]
+        for seed in range(2000)
+    }
+    assert not generated & set(robustness._FOREIGN_NAMES)
 
 
 def test_augmentation_is_seeded_and_replaces_only_its_share(corpus):

@@ -4,10 +4,14 @@ A share of the training split (``augmentation.share`` of the config) is replaced
 itself, so training takes as many steps as without it. A variant keeps the sentence's frame and
 labels and changes what the model should not memorise:
 
-- place names after a type word (``tỉnh Lai Châu``, ``xã Mường Tè``) inside LOCATION, ORGANIZATION
-  and OFFICIAL_TITLE spans become other real names of the same level, from the gazetteer of
+- place names after a type word (``tỉnh Lai Châu``, ``xã Mường Tè``) inside ORGANIZATION and
+  OFFICIAL_TITLE spans become other real names of the same level, from the gazetteer of
   ``vietnam-provinces`` (every current province and commune, and the pre-2025 provinces);
-- a person's name (OFFICIAL_NAME) becomes a generated one, Kinh or of a northern-border ethnic group;
+- each name of a LOCATION span (``Lai Châu``, ``Hoài Ân, Bình Định``; countries stay) becomes another
+  of the same level, or, for a one-name place, sometimes a province or district of Laos, Cambodia or
+  China, hyphenated or spaced as the Vietnamese press writes them (``Phông-xa-lỳ``, ``Stung Treng``);
+- a person's name (OFFICIAL_NAME) becomes a generated one: Kinh or of a northern-border ethnic group,
+  sometimes the given name alone (a person named again, a suspect) or a Lao, Khmer or Chinese name;
 - numbers inside count, amount and money spans get another value of the same size, written with or
   without the thousands dot, and small counts sometimes as words (``ba``, ``mười hai``);
 - the whole sentence switches between old and new tone placement (``hoà``/``hòa``, ``thuỷ``/``thủy``)
@@ -44,13 +48,35 @@ GIVEN = (
     "Lâm", "Trung", "Tú", "Hiếu", "Quyết", "Thành", "Chiến", "Lan", "Hoa", "Hương", "Mai", "Thủy", "Ánh", "Sính",
     "Páo", "Chứ", "Dìn", "Pó", "Khăm", "Thoong", "Xay", "Vin", "Sáng", "Hòa", "Thụy", "Kiên", "Vĩnh", "Lộc",
 )  # fmt: skip
+# Foreign names and places, none of them the ones that ``benchmarks/robustness.py`` rewrites to, so that
+# its rows still measure names and places never trained on.
+LAO_SYLLABLES = (
+    "khăm", "bun", "xổm", "phết", "thoong", "vi", "lạt", "xạy", "sỉ", "phon", "chăn", "tha", "ma", "ni", "đeng",
+    "nu", "sẻng", "kẹo", "vông", "xay", "la", "thong", "sạ", "vẳn", "ly", "xú", "lin", "pạ", "sắc", "phu", "nạ",
+    "pheng", "thăm", "ỏn", "xỉ", "keo", "lăm", "đuông", "chít", "pha", "xẻ", "mạ", "lay",
+)  # fmt: skip
+LATIN_FOREIGN_NAMES = (  # (family names, given names) written in Latin letters: Lao, Khmer, Chinese
+    (("Phommachanh", "Sayavong", "Vongsavath", "Chanthavong", "Sisoulath", "Douangmala", "Keovongsa"),
+     ("Somsack", "Vilayvanh", "Khamla", "Bounthong", "Chanthala", "Sisouk", "Phouvong", "Thongsavanh")),
+    (("Pich", "Mao", "Keo", "Ouk", "Prak", "Nhem", "Yim", "Touch", "Meas"),
+     ("Sothea", "Rithy", "Sambath", "Vanna", "Sokha", "Vibol", "Pisey", "Samnang")),
+    (("Liu", "Huang", "Zhao", "Sun", "Zhou", "Wu", "Xu", "Ma", "Yang"),
+     ("Yong", "Bo", "Lei", "Qiang", "Ping", "Gang", "Fang", "Tao", "Jie")),
+)  # fmt: skip
+FOREIGN_PLACES = (
+    "Phông-xa-lỳ", "U-đôm-xay", "Luổng-nặm-thà", "Bô-ly-khăm-xay", "Sa-vẳn-na-khệt", "Viêng-chăn", "Át-tạ-pư",
+    "Xê-băng-hiêng", "Sầm-nưa", "Mường-khua", "Na-pê", "Savannakhet", "Phongsaly", "Kratie", "Stung Treng",
+    "Prey Veng", "Takeo", "Kampot", "Kandal", "Preah Vihear", "Quảng Đông", "Phòng Thành", "Đông Hưng",
+    "Văn Sơn", "Hồng Hà", "Bách Sắc", "Mã Quan", "Mông Tự",
+)  # fmt: skip
 NUMBER_WORDS = ("một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mười một", "mười hai")
-PLACE_LABELS = ("LOCATION", "ORGANIZATION", "OFFICIAL_TITLE")
+PLACE_LABELS = ("ORGANIZATION", "OFFICIAL_TITLE")  # place names after their type words
 NUMBER_LABELS = set(labels_of("quantity"))
 PROVINCE_WORDS = ("tỉnh", "thành phố")
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+){1,4}$")
+_NAME_PART = re.compile(r"^[^\W\d_][\w'-]*(?: [^\W\d_][\w'-]*){0,4}$")  # a place name: words, no numbers
 # Old tone placement "hoà", "thuỷ" against new "hòa", "thủy" (oa, oe, uy at the end of a syllable, not after q).
 _TONE_PAIRS = [(a + b, c + d) for a, b, c, d in (
     ("o", "à", "ò", "a"), ("o", "á", "ó", "a"), ("o", "ả", "ỏ", "a"), ("o", "ã", "õ", "a"), ("o", "ạ", "ọ", "a"),
@@ -78,11 +104,70 @@ def _places() -> tuple[list[str], list[str]]:
     return provinces, [name for name in communes if not name[:1].isdigit()]
 
 
+def _hyphenated(syllables: list[str], hyphens: bool) -> str:
+    """``Khăm-phết`` as the press writes foreign names now, or ``Khăm Phết`` as it often did."""
+    return syllables[0].capitalize() + "".join(("-" + s) if hyphens else (" " + s.capitalize()) for s in syllables[1:])
+
+
+def _foreign_person(rng: random.Random) -> str:
+    if rng.random() < 0.4:
+        families, givens = rng.choice(LATIN_FOREIGN_NAMES)
+        return (
+            f"{rng.choice(givens)} {rng.choice(families)}"
+            if rng.random() < 0.5
+            else f"{rng.choice(families)} {rng.choice(givens)}"
+        )
+    hyphens = rng.random() < 0.7
+    parts = [rng.sample(LAO_SYLLABLES, rng.randint(1, 3)) for _ in range(2)]  # Lao: given name, family name
+    return " ".join(_hyphenated(part, hyphens) for part in parts)
+
+
 def _person(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.15:  # "Đại tá Thắng", "đối tượng Páo"
+        return rng.choice(GIVEN)
+    if roll < 0.35:
+        return _foreign_person(rng)
     parts = [rng.choice(SURNAMES)] + [rng.choice(MIDDLE)] * (rng.random() < 0.85) + [rng.choice(GIVEN)]
     if rng.random() < 0.25:
         parts.insert(-1, rng.choice(GIVEN))  # four-syllable names: "Nguyễn Văn Minh Hùng"
     return " ".join(parts)
+
+
+def _foreign_place(rng: random.Random) -> str:
+    place = rng.choice(FOREIGN_PLACES)
+    if "-" in place and rng.random() < 0.3:
+        return _hyphenated(place.lower().split("-"), hyphens=False)  # "Sa Vẳn Na Khệt"
+    return place
+
+
+def _location_edits(text: str, rng: random.Random) -> list[tuple[int, int, str]]:
+    """Edits of each name in a LOCATION text (``Hoài Ân, Bình Định``), offsets within it; countries stay."""
+    from inference.places import link_place, typed_place_names
+
+    provinces, communes = _places()
+    names = [(m.start(), m.end()) for m in re.finditer(r"[^,]+", text)]
+    edits = []
+    for start, end in names:
+        name = text[start:end].strip()
+        start = text.index(name, start)
+        typed = typed_place_names(name)
+        if typed:  # "xã Mường Tè": the name after the type word, as in organisations
+            for a, b, kind in typed:
+                edits.append((start + a, start + b, rng.choice(provinces if kind in PROVINCE_WORDS else communes)))
+            continue
+        if not _NAME_PART.match(name):
+            continue
+        link = link_place(name)
+        if link.level == "country":
+            continue
+        if link.country not in (None, "VN") or (len(names) == 1 and rng.random() < 0.25):
+            edits.append((start, start + len(name), _foreign_place(rng)))
+        else:
+            levels = {link.level} if link.level else {c["level"] for c in link.candidates}  # ambiguous: "Bình Định"
+            if levels & {"province", "district", "commune"}:
+                edits.append((start, start + len(name), rng.choice(provinces if "province" in levels else communes)))
+    return edits
 
 
 def _number(written: str, rng: random.Random) -> str:
@@ -108,7 +193,9 @@ def _edits(example: Example, rng: random.Random) -> list[tuple[int, int, str]]:
     edits = []
     for span in example.spans:
         text = example.text[span.start : span.end]
-        if span.label in PLACE_LABELS:
+        if span.label == "LOCATION":
+            edits += [(span.start + start, span.start + end, name) for start, end, name in _location_edits(text, rng)]
+        elif span.label in PLACE_LABELS:
             for start, end, kind in typed_place_names(text):
                 name = rng.choice(provinces if kind in PROVINCE_WORDS else communes)
                 edits.append((span.start + start, span.start + end, name))
