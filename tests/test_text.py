@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from annotations.text import InputError, dateline_end, read_article, split_sentences, tokenize
+from annotations.text import InputError, dateline_end, read_article, split_sentences, tokenize, unshouted
 
 
 def texts(article):
@@ -106,3 +106,30 @@ def test_vessel_number_suffix_ends_a_sentence_but_title_does_not():
         "Tàu do ông Lê Văn Tư làm thuyền trưởng.",
         "Gặp TS. Lê Văn Hải.",
     ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a headline in capitals: lower case, acronyms without a vowel keep theirs, offsets unchanged
+        ("BĐBP TỈNH CAO BẰNG BẮT 3 ĐỐI TƯỢNG", "BĐBP tỉnh cao bằng bắt 3 đối tượng"),
+        ("TRƯỚC TẾT NGUYÊN ĐÁN: Căng mình chống buôn lậu", "trước tết nguyên đán: Căng mình chống buôn lậu"),
+        ("NÓI KHÔNG VỚI “VIỆC NHẸ LƯƠNG CAO”.", "nói không với “việc nhẹ lương cao”."),
+    ],
+)
+def test_a_stretch_in_capitals_is_read_in_lower_case(text, expected):
+    assert unshouted(text) == expected
+    assert len(unshouted(text)) == len(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Đồn BP và UBND xã phối hợp với BĐBP tỉnh Cao Bằng.",
+        "Đại diện ASEAN, UBND và HĐND tỉnh dự hội nghị.",  # acronyms apart, not a stretch
+        "HUẾ - Sáng 3/5, Đồn Biên phòng A Xing tuần tra.",  # a dateline is the decoder's business
+        "QĐND - Lực lượng BĐBP TP HCM ra quân.",
+    ],
+)
+def test_ordinary_text_and_acronyms_are_left_as_written(text):
+    assert unshouted(text) == text

@@ -41,3 +41,14 @@ def test_tagger_tags_every_word_of_a_sentence_longer_than_the_model(tiny_model):
     assert len(tagged.tags) == len(tagged.words) > 200
     assert sentence[tagged.words[-1].end :].strip() == "", "the end of the sentence is tagged too"
     assert all(0.0 <= s <= 1.0 for s in tagged.word_scores)
+
+
+def test_the_model_reads_a_headline_in_capitals_in_lower_case_at_the_same_offsets():
+    from annotations.segmentation import syllables
+    from inference.preprocess import words_of
+
+    text = "BĐBP QUẢNG TRỊ BẮT 2 ĐỐI TƯỢNG"
+    words = words_of(text, syllables)
+    assert [w.text for w in words] == ["BĐBP", "quảng", "trị", "bắt", "2", "đối", "tượng"]
+    assert [text[w.start : w.end] for w in words] == ["BĐBP", "QUẢNG", "TRỊ", "BẮT", "2", "ĐỐI", "TƯỢNG"]
+    assert [w.text for w in words_of("Đồn BP Quảng Trị bắt 2 đối tượng", syllables)][:3] == ["Đồn", "BP", "Quảng"]
