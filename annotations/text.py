@@ -185,7 +185,7 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
     return [Token(m.start() + offset, m.end() + offset, m.group()) for m in _TOKEN.finditer(text)]
 
 
-# Vietnamese vowels, capital and small: every syllable has one, an acronym (BĐBP, CBCS, TTXVN) often none.
+# Vietnamese capital vowels: every syllable has one, an acronym (BĐBP, CBCS, TTXVN) often none.
 _VOWELS = frozenset("AĂÂEÊIOÔƠUƯYÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ")
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -198,31 +198,19 @@ def unshouted(text: str) -> str:
     without one (``BĐBP``) may sit inside it and keep their capitals. Real reports set headlines in
     capitals; the corpus writes them in sentence case, and the model reads lower case far better.
     """
-    words = [m for m in _WORD.finditer(text) if not any(c.islower() for c in m.group())]
-    shouted = [m for m in words if any(c in _VOWELS for c in m.group())]
-    if len(shouted) < 3:
+    stretches: list[list[re.Match]] = [[]]
+    for m in _WORD.finditer(text):
+        if any(c.islower() for c in m.group()):  # a word in lower or mixed case ends a stretch
+            stretches.append([])
+        elif any(c in _VOWELS for c in m.group()):
+            stretches[-1].append(m)
+    shouted = [m for stretch in stretches if len(stretch) >= 3 for m in stretch]
+    if not shouted:
         return text
     chars = list(text)
-    run: list[re.Match] = []
-    previous_end = None
-
-    def flush() -> None:
-        if len(run) >= 3:
-            for m in run:
-                for i in range(m.start(), m.end()):
-                    lower = chars[i].lower()
-                    if len(lower) == 1:  # offsets stay the same
-                        chars[i] = lower
-        run.clear()
-
-    for m in _WORD.finditer(text):
-        word = m.group()
-        between = text[previous_end : m.start()] if previous_end is not None else ""
-        previous_end = m.end()
-        if any(c.islower() for c in word) or any(c.islower() for c in between):
-            flush()
-            continue
-        if any(c in _VOWELS for c in word):
-            run.append(m)
-    flush()
+    for m in shouted:
+        for i in range(m.start(), m.end()):
+            lower = chars[i].lower()
+            if len(lower) == 1:  # offsets stay the same
+                chars[i] = lower
     return "".join(chars)
