@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from annotations.errors import BienphongError
-from annotations.text import Token, tokenize
+from annotations.text import LETTER_RUN, Token, tokenize
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,6 @@ class Word:
 
 
 Segmenter = Callable[[str], list[Word]]
-
-_SYLLABLE = re.compile(r"[^\W\d_]+")
 
 
 def _word(sentence: str, start: int, end: int) -> Word:
@@ -73,8 +71,8 @@ def underthesea_words(sentence: str) -> list[Word]:
     for index, token in enumerate(tokens):
         joinable = (
             run
-            and _SYLLABLE.fullmatch(token.text)
-            and _SYLLABLE.fullmatch(run[-1].text)
+            and LETTER_RUN.fullmatch(token.text)
+            and LETTER_RUN.fullmatch(run[-1].text)
             and group_of.get(index) is not None
             and group_of.get(index) == group_of.get(index - 1)
             and sentence[run[-1].end : token.start] == " "

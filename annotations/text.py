@@ -187,7 +187,8 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 
 # Vietnamese capital vowels: every syllable has one, an acronym (BĐBP, CBCS, TTXVN) often none.
 _VOWELS = frozenset("AĂÂEÊIOÔƠUƯYÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ")
-_WORD = re.compile(r"[^\W\d_]+")
+# A run of letters: a syllable, a word of a foreign name or an acronym (no digits, no underscore).
+LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
 def unshouted(text: str) -> str:
@@ -199,7 +200,7 @@ def unshouted(text: str) -> str:
     capitals; the corpus writes them in sentence case, and the model reads lower case far better.
     """
     stretches: list[list[re.Match]] = [[]]
-    for m in _WORD.finditer(text):
+    for m in LETTER_RUN.finditer(text):
         if any(c.islower() for c in m.group()):  # a word in lower or mixed case ends a stretch
             stretches.append([])
         elif any(c in _VOWELS for c in m.group()):

@@ -36,6 +36,7 @@ from functools import lru_cache
 from annotations.labelstudio import Example
 from annotations.schema import labels_of
 from annotations.spans import Span
+from annotations.text import LETTER_RUN
 
 SURNAMES = (
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
@@ -85,7 +86,6 @@ _TONE_PAIRS = [(a + b, c + d) for a, b, c, d in (
 )]  # fmt: skip
 _SPELLINGS = [("sĩ", "sỹ")]
 
-_SYLLABLE = re.compile(r"[^\W\d_]+")
 # Type words of units and titles that published reports also write in lower case; never a word that can
 # be part of a proper name on its own ("Hải" of "Hải Phòng", "Trường" of "Trường Sa").
 _TYPE_WORDS = re.compile(
@@ -240,7 +240,7 @@ def variant(example: Example, rng: random.Random) -> Example:
 
 def capitalised(text: str) -> str:
     """Every syllable with a capital first letter (the rest as it was: ``BĐBP`` stays)."""
-    return _SYLLABLE.sub(lambda m: m.group(0)[:1].upper() + m.group(0)[1:], text)
+    return LETTER_RUN.sub(lambda m: m.group(0)[:1].upper() + m.group(0)[1:], text)
 
 
 def _lower_type_words(text: str) -> str:
