@@ -205,11 +205,37 @@ def unshouted(text: str) -> str:
             stretches.append([])
         elif any(c in _VOWELS for c in m.group()):
             stretches[-1].append(m)
-    shouted = [m for stretch in stretches if len(stretch) >= 3 for m in stretch]
-    if not shouted:
+    return _lowered(text, [m for stretch in stretches if len(stretch) >= 3 for m in stretch])
+
+
+def untitled(text: str) -> str:
+    """``text`` with its capitalised words in lower case, at the same offsets, when it is set in title case
+    (``Bộ Đội Biên Phòng Tỉnh Hà Giang Bắt Giữ 3 Đối Tượng``); other text is returned unchanged.
+
+    Title case: eight words or more, nine in ten of them capitalised, five of them in a row with only
+    spaces between. No ordinary sentence of the corpus or the out-of-style set comes near (at most three
+    in four capitalised); a caption of one or two names stays below it. Words in capitals (``UBND``)
+    keep theirs. Some portals and posts set headlines this way, and the model reads lower case far
+    better than every syllable capitalised.
+    """
+    words = list(LETTER_RUN.finditer(text))
+    title_like = [m.group()[:1].isupper() for m in words]
+    run = longest = 0
+    for i, m in enumerate(words):
+        joined = i > 0 and title_like[i - 1] and text[words[i - 1].end() : m.start()].isspace()
+        run = (run + 1 if joined else 1) if title_like[i] else 0
+        longest = max(longest, run)
+    if len(words) < 8 or sum(title_like) < 0.9 * len(words) or longest < 5:
+        return text
+    return _lowered(text, [m for m in words if not any(c.isupper() for c in m.group()[1:])])
+
+
+def _lowered(text: str, words: list[re.Match]) -> str:
+    """``text`` with ``words`` in lower case, where that keeps every offset."""
+    if not words:
         return text
     chars = list(text)
-    for m in shouted:
+    for m in words:
         for i in range(m.start(), m.end()):
             lower = chars[i].lower()
             if len(lower) == 1:  # offsets stay the same

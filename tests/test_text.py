@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from annotations.text import InputError, dateline_end, read_article, split_sentences, tokenize, unshouted
+from annotations.text import InputError, dateline_end, read_article, split_sentences, tokenize, unshouted, untitled
 
 
 def texts(article):
@@ -133,3 +133,46 @@ def test_a_stretch_in_capitals_is_read_in_lower_case(text, expected):
 )
 def test_ordinary_text_and_acronyms_are_left_as_written(text):
     assert unshouted(text) == text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # every syllable capitalised: lower case at the same offsets, words in capitals keep theirs
+        (
+            "Đồn BP Ma Lù Thàng Tổ Chức Tuyên Truyền Cho 300 Lượt Người Dân",
+            "đồn BP ma lù thàng tổ chức tuyên truyền cho 300 lượt người dân",
+        ),
+        (
+            "Bắt Giữ 3 Đối Tượng Vận Chuyển Trái Phép 2,5Kg Ma Túy Tổng Hợp Qua Biên Giới.",
+            "bắt giữ 3 đối tượng vận chuyển trái phép 2,5kg ma túy tổng hợp qua biên giới.",
+        ),
+    ],
+)
+def test_a_sentence_in_title_case_is_read_in_lower_case(text, expected):
+    assert untitled(text) == expected
+    assert len(untitled(text)) == len(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ảnh: Hoàng Văn Tuấn - Nguyễn Thị Hồng Nhung",  # a caption of names
+        "Tiếp đoàn có Phó Tỉnh trưởng tỉnh Hủa Phăn Xổm Phon Xay Ya Phăn và Đại tá Thoongxỉ Vilayvông.",
+        "Kính gửi Ban Chỉ huy Đồn Biên phòng Đắk Long, BCH BĐBP tỉnh Quảng Ngãi.",
+        "Bắt Giữ 3 Đối Tượng.",  # too short to tell a headline from names
+    ],
+)
+def test_names_and_ordinary_sentences_are_not_title_case(text):
+    assert untitled(text) == text
+
+
+def test_no_corpus_sentence_is_taken_for_title_case_and_nearly_every_recased_one_is():
+    from annotations.corpus import corpus_files
+    from annotations.labelstudio import read_examples
+    from training.augmentation import capitalised
+
+    texts = [unshouted(e.text) for e in read_examples(corpus_files() + corpus_files("ood"))]
+    assert [t for t in texts if untitled(t) != t] == []
+    recased = [capitalised(t) for t in texts]
+    assert sum(untitled(t) != t for t in recased) >= 0.95 * len(recased)

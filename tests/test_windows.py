@@ -43,7 +43,7 @@ def test_tagger_tags_every_word_of_a_sentence_longer_than_the_model(tiny_model):
     assert all(0.0 <= s <= 1.0 for s in tagged.word_scores)
 
 
-def test_the_model_reads_a_headline_in_capitals_in_lower_case_at_the_same_offsets():
+def test_the_model_reads_a_headline_in_capitals_or_title_case_in_lower_case_at_the_same_offsets():
     from annotations.segmentation import syllables
     from inference.preprocess import words_of
 
@@ -52,3 +52,6 @@ def test_the_model_reads_a_headline_in_capitals_in_lower_case_at_the_same_offset
     assert [w.text for w in words] == ["BĐBP", "quảng", "trị", "bắt", "2", "đối", "tượng"]
     assert [text[w.start : w.end] for w in words] == ["BĐBP", "QUẢNG", "TRỊ", "BẮT", "2", "ĐỐI", "TƯỢNG"]
     assert [w.text for w in words_of("Đồn BP Quảng Trị bắt 2 đối tượng", syllables)][:3] == ["Đồn", "BP", "Quảng"]
+    titled = "Đồn BP Quảng Trị Bắt Giữ 2 Đối Tượng Vận Chuyển Ma Túy"  # every syllable capitalised
+    assert [w.text for w in words_of(titled, syllables)][:5] == ["đồn", "BP", "quảng", "trị", "bắt"]
+    assert [titled[w.start : w.end] for w in words_of(titled, syllables)][:3] == ["Đồn", "BP", "Quảng"]
