@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 
 import pytest
@@ -177,3 +178,16 @@ def test_comma_chains_of_places_are_one_location(which, examples, ood_examples):
     # decision 15, "Hoài Ân, Bình Định": the decoder joins such chains, so the gold must not split them
     split = split_place_chains(examples if which == "corpus" else ood_examples)
     assert not split, split
+
+
+@pytest.mark.parametrize("which", ["corpus", "ood"])
+def test_no_time_starts_with_a_word_the_guideline_leaves_out(which, examples, ood_examples):
+    # SLOTS.md, Time: "`lúc`, `vào lúc`, `trong` are not" in the span (`Trong [tháng 10]`)
+    starts = re.compile(r"(?:lúc|vào lúc|trong)\s", re.IGNORECASE)
+    found = [
+        (e.article_id, e.text[s.start : s.end])
+        for e in (examples if which == "corpus" else ood_examples)
+        for s in e.spans
+        if s.label == "TIME" and starts.match(e.text[s.start : s.end])
+    ]
+    assert not found, found
