@@ -16,7 +16,8 @@ the same call: a drop is what that way of writing costs. The families:
 - names: Lao (hyphenated as the press writes them), Khmer and Chinese people and places, a person named by
   the given name alone.
 
-Only casing is trained on by any config.
+The default config trains on two of these: casing (``augmentation.casing``) and small counts in words
+(``augmentation.number_words``), so their rows measure the training as much as the model.
 """
 
 from __future__ import annotations

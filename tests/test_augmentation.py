@@ -10,7 +10,16 @@ from annotations.errors import InputError
 from annotations.labelstudio import Example, read_examples
 from annotations.spans import Span
 from inference.places import _key, gazetteer, typed_place_names
-from training.augmentation import CASINGS, FOREIGN_PLACES, LATIN_FOREIGN_NAMES, apply_edits, augment, recase, variant
+from training.augmentation import (
+    CASINGS,
+    FOREIGN_PLACES,
+    LATIN_FOREIGN_NAMES,
+    apply_edits,
+    augment,
+    recase,
+    spelled_counts,
+    variant,
+)
 
 
 def example(text: str, *spans: tuple[str, str]) -> Example:
@@ -159,7 +168,10 @@ def test_an_augmented_training_run_says_so_and_keeps_its_label_counts(tmp_path):
     from training.trainer import train
 
     path = write_seed_corpus(tmp_path, steps=2)
-    path.write_text(path.read_text(encoding="utf-8") + "augmentation: {share: 1.0, seed: 5, casing: 0.5}\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "augmentation: {share: 1.0, seed: 5, casing: 0.5, number_words: 0.3}\n",
+        encoding="utf-8",
+    )
     config = load_config(path)
     run_dir = train(config, tmp_path / "run")
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
@@ -169,6 +181,7 @@ def test_an_augmented_training_run_says_so_and_keeps_its_label_counts(tmp_path):
     assert metrics["train_label_counts"] == dict(Counter(s.label for e in train_examples for s in e.spans))
     card = (run_dir / "README.md").read_text(encoding="utf-8")
     assert "augmentation: 100% of the training sentences" in card and "casing augmentation: 50%" in card
+    assert "number words: in 30% of the training sentences" in card
     assert "share: 1.0" in (run_dir / "config.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "bad.yaml"
     bad.write_text(path.read_text(encoding="utf-8").replace("share: 1.0", "share: 1.5"), encoding="utf-8")
@@ -216,3 +229,34 @@ def test_casing_augmentation_is_seeded_and_recases_only_its_share(corpus):
     recased = [b for a, b in zip(originals, first) if a.text != b.text]
     assert 60 < len(recased) < 140 and len(first) == len(originals)
     assert any(e.text.isupper() for e in recased) and any(e.text == e.text.lower() for e in recased)
+
+
+def test_small_counts_are_written_in_words_and_the_spans_follow():
+    sentence = example(
+        "Bắt 03 vụ/hơn 12 đối tượng, thu 2,5kg pháo, 15 xe máy và 3 triệu đồng tại mốc 9.",
+        ("03 vụ", "CASE_COUNT"),
+        ("hơn 12 đối tượng", "SUSPECT_COUNT"),
+        ("2,5kg pháo", "SEIZED_ITEM"),
+        ("15 xe máy", "SEIZED_ITEM"),
+        ("3 triệu đồng", "MONEY"),
+    )
+    out = spelled_counts(sentence)
+    # decimals, counts above twelve and numbers outside spans (a marker) are left as they are
+    assert out.text == "Bắt ba vụ/hơn mười hai đối tượng, thu 2,5kg pháo, 15 xe máy và ba triệu đồng tại mốc 9."
+    assert [out.text[s.start : s.end] for s in out.spans] == [
+        "ba vụ", "hơn mười hai đối tượng", "2,5kg pháo", "15 xe máy", "ba triệu đồng",
+    ]  # fmt: skip
+
+
+def test_number_words_are_seeded_touch_only_their_share_and_leave_other_draws_alone(corpus):
+    originals = corpus[:600]
+    first = augment(originals, 0.0, 7, number_words=0.5)
+    assert [e.text for e in first] == [e.text for e in augment(originals, 0.0, 7, number_words=0.5)]
+    spelled = [(a, b) for a, b in zip(originals, first) if a.text != b.text]
+    could = [a for a in originals if spelled_counts(a).text != a.text]
+    assert 0.3 * len(could) < len(spelled) < 0.7 * len(could)
+    assert all(b.text == spelled_counts(a).text for a, b in spelled)
+    # off, it draws nothing: the casing of earlier runs is the same
+    assert [e.text for e in augment(originals, 0.0, 7, casing=0.25)] == [
+        e.text for e in augment(originals, 0.0, 7, casing=0.25, number_words=0.0)
+    ]

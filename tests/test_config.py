@@ -21,6 +21,7 @@ def test_valid_config_resolves_paths(seed_corpus):
         (("seed: 7}", "seed: 7, precision: fp16}"), "training.precision"),
         (("seed: 7}", "seed: 7, model_at_end: first}"), "training.model_at_end"),
         (("seed: 7}", "seed: 7}\naugmentation: {casing: 1.5}"), "augmentation.casing"),
+        (("seed: 7}", "seed: 7}\naugmentation: {number_words: -0.1}"), "augmentation.number_words"),
         (("  scratch:", "  name: x\n  scratch:"), "exactly one of model.name"),
         (
             (

@@ -23,6 +23,10 @@ names of units and places with every syllable capitalised (``Đồn Biên Phòng
 words in lower case (``đồn biên phòng Sín Thầu``). Recasing keeps every offset (Vietnamese letters
 change case one for one), so spans stay where they are.
 
+A third share (``augmentation.number_words``) has its counts of 1 to 12 written in words (``03 vụ`` ->
+``ba vụ``), as spoken scripts and many reports write them and the team's writers seldom did for
+``bảy``, ``tám``, ``chín``.
+
 Only the training split is augmented; the same seed gives the same variants.
 """
 
@@ -272,16 +276,33 @@ def recase(example: Example, casing: str) -> Example:
     return replace(example, text=text) if len(text) == len(example.text) else example  # e.g. "ß" -> "SS": kept as is
 
 
-def augment(examples: list[Example], share: float, seed: int, casing: float = 0.0) -> list[Example]:
-    """``examples`` with ``share`` of them (drawn with ``seed``) replaced by a variant and ``casing`` of them
-    recased, in the same order."""
-    if share <= 0 and casing <= 0:
+# A count of 1 to 12 at the start of a span, after an approximation word at most, followed by its unit.
+_SMALL_COUNT = re.compile(r"^((?:(?:trên|gần|hơn|khoảng|tới|chừng) )?)0?([1-9]|1[0-2]) ", re.IGNORECASE)
+
+
+def spelled_counts(example: Example) -> Example:
+    """The example with each count, amount or sum of 1 to 12 written in words (``03 vụ`` -> ``ba vụ``)."""
+    edits = []
+    for span in example.spans:
+        match = span.label in NUMBER_LABELS and _SMALL_COUNT.match(example.text[span.start : span.end])
+        if match:
+            start, end = span.start + match.end(1), span.start + match.end() - 1
+            edits.append((start, end, NUMBER_WORDS[int(match.group(2)) - 1]))
+    return apply_edits(example, edits)
+
+
+def augment(examples: list[Example], share: float, seed: int, casing: float = 0.0, number_words: float = 0.0) -> list[Example]:
+    """``examples`` with ``share`` of them (drawn with ``seed``) replaced by a variant, ``number_words`` of them
+    with small counts in words and ``casing`` of them recased, in the same order."""
+    if share <= 0 and casing <= 0 and number_words <= 0:
         return examples
     rng = random.Random(seed)
     out = []
     for example in examples:
         if rng.random() < share:
             example = variant(example, rng)
+        if number_words > 0 and rng.random() < number_words:  # no draw when off: earlier runs stay the same
+            example = spelled_counts(example)
         if casing > 0 and rng.random() < casing:
             example = recase(example, rng.choice(CASINGS))
         out.append(example)

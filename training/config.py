@@ -107,10 +107,13 @@ class TrainingSettings(_Strict):
 
 
 class AugmentationSettings(_Strict):
-    """Seeded variants of training sentences (``training/augmentation.py``); off unless ``share`` or ``casing`` > 0."""
+    """Seeded variants of training sentences (``training/augmentation.py``); off while every share is 0."""
 
     share: float = Field(0.0, ge=0, le=1, description="share of training sentences replaced by a variant")
     casing: float = Field(0.0, ge=0, le=1, description="share of training sentences recased (capitals, lower case)")
+    number_words: float = Field(
+        0.0, ge=0, le=1, description="share of training sentences whose counts of 1 to 12 are written in words"
+    )
     seed: int = Field(13, ge=0, le=2**32 - 1)
 
 

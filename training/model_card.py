@@ -93,4 +93,9 @@ def _augmentation(config: TrainConfig) -> list[str]:
             f"- casing augmentation: {settings.casing:.0%} of the training sentences recased (seed {settings.seed}):"
             " capitals, every syllable capitalised, lower case, capitalised or lower-case unit names"
         )
+    if settings.number_words:
+        lines.append(
+            f"- number words: in {settings.number_words:.0%} of the training sentences (seed {settings.seed})"
+            " counts of 1 to 12 are written in words (`ba vụ`, `mười hai đối tượng`)"
+        )
     return lines

@@ -142,7 +142,9 @@ def _train(
     with atomic_open(run_dir / "config.yaml") as stream:
         stream.write(dump_config(config))
     augmentation = config.augmentation
-    splits["train"] = augment(splits["train"], augmentation.share, augmentation.seed, augmentation.casing)
+    splits["train"] = augment(
+        splits["train"], augmentation.share, augmentation.seed, augmentation.casing, augmentation.number_words
+    )
     logger.info("data: %s", {name: len(examples) for name, examples in splits.items()})
     # A scratch model learns its vocabulary from the training words, before any tokenizer exists.
     train_words = []
