@@ -17,12 +17,15 @@ from functools import lru_cache
 import numpy as np
 
 from annotations.bio import tags_to_spans
+from annotations.schema import labels_of
 from annotations.segmentation import Word
 from annotations.spans import Span
 from annotations.text import dateline_end
+from inference.numbers import has_numeral
 
 _FLOOR = 1e-12  # probabilities are clipped before the log so an impossible tag is very unlikely, not -inf
 _BRACKETS = {")": "(", "]": "[", "}": "{", "»": "«", "”": "“", "’": "‘"}
+_QUANTITIES = frozenset(labels_of("quantity"))
 
 
 @lru_cache(maxsize=8)
@@ -127,13 +130,28 @@ def _joined_place_chains(text: str, words: list[Word], indices: list[int], tags:
     return indices
 
 
+def _without_numberless_quantities(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
+    """A count or amount is a numeral and its unit (SLOTS.md, Counts): a quantity span with no number in
+    digits or words (``tham dự``, ``xuồng tham gia``) cannot be one, so its words become ``O``."""
+    if "O" not in tags:
+        return indices
+    outside, indices = tags.index("O"), list(indices)
+    for span in tags_to_spans(words, [tags[i] for i in indices]):
+        if span.label in _QUANTITIES and not has_numeral(text[span.start : span.end]):
+            for w, word in enumerate(words):
+                if span.start <= word.start and word.end <= span.end:
+                    indices[w] = outside
+    return indices
+
+
 def decode(
     text: str, words: list[Word], probabilities: np.ndarray, tags: list[str], method: str = "viterbi"
 ) -> tuple[list[str], list[float], list[Span]]:
     """Tags, the probability of each chosen tag, and trimmed spans of one sentence.
 
     The words of a paper's dateline (``QĐND - ``) are ``O`` with score 1: the guideline never tags the outlet.
-    A comma chain of places split by the model is joined (``_joined_place_chains``)."""
+    A comma chain of places split by the model is joined (``_joined_place_chains``), and a count or amount
+    with no number is dropped (``_without_numberless_quantities``)."""
     if (end := dateline_end(text)) and "O" in tags:
         probabilities, outside = probabilities.copy(), tags.index("O")
         for w, word in enumerate(words):
@@ -145,6 +163,7 @@ def decode(
     else:
         indices = [int(i) for i in probabilities.argmax(-1)] if len(words) else []
     indices = _joined_place_chains(text, words, indices, tags)
+    indices = _without_numberless_quantities(text, words, indices, tags)
     chosen = [tags[i] for i in indices]
     scores = [float(probabilities[w, i]) for w, i in enumerate(indices)]
     spans = [trimmed for span in tags_to_spans(words, chosen, scores) if (trimmed := trim_span(text, span))]

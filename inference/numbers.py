@@ -128,6 +128,14 @@ CURRENCIES = {
 }
 
 
+_NUMBER_WORDS = frozenset(_DIGITS) | {"mười", "mươi", "trăm"} | frozenset(_SCALES)
+
+
+def has_numeral(text: str) -> bool:
+    """Whether ``text`` holds a number, in digits or in words (``12``, ``ba``, ``một nghìn``)."""
+    return any(c.isdigit() for c in text) or not _NUMBER_WORDS.isdisjoint(text.lower().split())
+
+
 def parse_digits(token: str) -> float:
     """``1.344`` -> 1344, ``0,128`` -> 0.128, ``01`` -> 1, ``1.344,5`` -> 1344.5, ``1.5`` -> 1.5."""
     if "," in token:

@@ -191,3 +191,19 @@ def test_no_time_starts_with_a_word_the_guideline_leaves_out(which, examples, oo
         if s.label == "TIME" and starts.match(e.text[s.start : s.end])
     ]
     assert not found, found
+
+
+@pytest.mark.parametrize("which", ["corpus", "ood"])
+def test_every_count_and_amount_has_a_number(which, examples, ood_examples):
+    # the decoder drops a quantity span with no number (inference/decoding.py), so no gold one may lack it
+    from annotations.schema import labels_of
+    from inference.numbers import has_numeral
+
+    quantities = set(labels_of("quantity"))
+    found = [
+        (e.article_id, e.text[s.start : s.end])
+        for e in (examples if which == "corpus" else ood_examples)
+        for s in e.spans
+        if s.label in quantities and not has_numeral(e.text[s.start : s.end])
+    ]
+    assert not found, found

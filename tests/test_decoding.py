@@ -40,7 +40,8 @@ def test_stray_inside_tags_are_not_decoded_as_spans():
         probabilities[i, TAGS.index(tag)] = 0.6
     probabilities[2, TAGS.index("I-PERSONNEL_COUNT")] = 0.35
     _, _, argmax_spans = decode(text, words, probabilities, TAGS, "argmax")
-    assert [text[s.start : s.end] for s in argmax_spans] == ["49", "lượt"]
+    # argmax: "49" alone, and "lượt" as a PATROL_COUNT with no number, which the numeral rule drops
+    assert [(text[s.start : s.end], s.label) for s in argmax_spans] == [("49", "PERSONNEL_COUNT")]
     tags, scores, spans = decode(text, words, probabilities, TAGS, "viterbi")
     assert is_valid(tags)
     assert [(text[s.start : s.end], s.label) for s in spans] == [("49 lượt", "PERSONNEL_COUNT")]
@@ -179,3 +180,28 @@ def test_a_comma_chain_of_places_split_by_the_model_is_one_location(method):
         "Bình Định",
     ]
     assert spans_of("ở Hoài Ân và Bình Định", chain)[0] == ["Hoài Ân", "Bình Định"]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_count_with_no_number_is_not_a_span(method):
+    # SLOTS.md: a count is a numeral and its unit; "tham dự" or "xuồng tham gia" alone cannot be one
+    def decoded(text: str, tagged: dict[str, str]):
+        words = syllables(text)
+        probabilities = np.full((len(words), len(TAGS)), 1e-3)
+        probabilities[:, TAGS.index("O")] = 0.2
+        for w, word in enumerate(words):
+            if word.text in tagged:
+                probabilities[w, TAGS.index(tagged[word.text])] = 0.7
+        tags, scores, spans = decode(text, words, probabilities, TAGS, method)
+        return [(text[s.start : s.end], s.label) for s in spans], tags, scores
+
+    spans, tags, scores = decoded(
+        "cho 300 người dân tham dự", {"dân": "I-AUDIENCE_COUNT", "tham": "B-AUDIENCE_COUNT", "dự": "I-AUDIENCE_COUNT"}
+    )
+    assert spans == [] and tags[-2:] == ["O", "O"]
+    assert scores[-1] == pytest.approx(0.2)  # the score of a word is still what the model gave to its tag, now O
+    # numbers in words and in digits keep their spans; other labels need no number
+    words = {"ngót": "B-AUDIENCE_COUNT", "bốn": "I-AUDIENCE_COUNT", "trăm": "I-AUDIENCE_COUNT", "lượt": "I-AUDIENCE_COUNT"}
+    assert decoded("cho ngót bốn trăm lượt", words)[0] == [("ngót bốn trăm lượt", "AUDIENCE_COUNT")]
+    assert decoded("bắt 3 vụ", {"3": "B-CASE_COUNT", "vụ": "I-CASE_COUNT"})[0] == [("3 vụ", "CASE_COUNT")]
+    assert decoded("tại Lào Cai", {"Lào": "B-LOCATION", "Cai": "I-LOCATION"})[0] == [("Lào Cai", "LOCATION")]

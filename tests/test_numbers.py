@@ -1,6 +1,6 @@
 import pytest
 
-from inference.numbers import normalise, parse_digits, parse_number_words, parse_quantity
+from inference.numbers import has_numeral, normalise, parse_digits, parse_number_words, parse_quantity
 
 
 @pytest.mark.parametrize(
@@ -88,3 +88,19 @@ def test_whole_values_are_ints_and_fractions_stay_floats():
     assert type(whole) is int and whole == 1344
     assert type(fraction) is float and fraction == 0.128
     assert type(parse_quantity("2,0 tấn")["value"]) is int
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("12 đối tượng", True),
+        ("ngót bốn trăm lượt ngư dân", True),
+        ("Hai đối tượng", True),
+        ("1,5kg", True),
+        ("tham dự", False),
+        ("xuồng tham gia", False),
+        ("hàng chục vụ", False),  # vague: never a span
+    ],
+)
+def test_has_numeral_finds_digits_and_number_words(text, expected):
+    assert has_numeral(text) is expected
