@@ -130,14 +130,33 @@ def _joined_place_chains(text: str, words: list[Word], indices: list[int], tags:
     return indices
 
 
-def _without_numberless_quantities(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
-    """A count or amount is a numeral and its unit (SLOTS.md, Counts): a quantity span with no number in
-    digits or words (``tham dự``, ``xuồng tham gia``) cannot be one, so its words become ``O``."""
+# What the guideline (SLOTS.md) says a slot never is, whatever its context: generic drugs and vague times.
+_GENERIC_DRUGS = frozenset({"ma túy", "chất ma túy"})
+_VAGUE_TIMES = frozenset({"thời gian qua", "thời gian tới", "thời gian vừa qua", "thời gian gần đây"})
+
+
+def _never_a_slot(label: str, span_text: str, sentence_names_a_person: bool) -> bool:
+    """A span the guideline rules out on its own terms: a count or amount with no number in digits or words
+    (a count is a numeral and its unit: not ``tham dự``), generic ``ma túy``, ``thời gian qua``, and a title
+    in a sentence that names nobody (``Thủ tướng Chính phủ``)."""
+    plain = " ".join(span_text.lower().replace("tuý", "túy").split())
+    return (
+        (label in _QUANTITIES and not has_numeral(span_text))
+        or (label == "DRUG_TYPE" and plain in _GENERIC_DRUGS)
+        or (label == "TIME" and plain in _VAGUE_TIMES)
+        or (label == "OFFICIAL_TITLE" and not sentence_names_a_person)
+    )
+
+
+def _without_impossible_spans(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
+    """The path with the words of every span that ``_never_a_slot`` rules out set to ``O``."""
     if "O" not in tags:
         return indices
     outside, indices = tags.index("O"), list(indices)
-    for span in tags_to_spans(words, [tags[i] for i in indices]):
-        if span.label in _QUANTITIES and not has_numeral(text[span.start : span.end]):
+    spans = tags_to_spans(words, [tags[i] for i in indices])
+    names_a_person = any(span.label == "OFFICIAL_NAME" for span in spans)
+    for span in spans:
+        if _never_a_slot(span.label, text[span.start : span.end], names_a_person):
             for w, word in enumerate(words):
                 if span.start <= word.start and word.end <= span.end:
                     indices[w] = outside
@@ -150,8 +169,8 @@ def decode(
     """Tags, the probability of each chosen tag, and trimmed spans of one sentence.
 
     The words of a paper's dateline (``QĐND - ``) are ``O`` with score 1: the guideline never tags the outlet.
-    A comma chain of places split by the model is joined (``_joined_place_chains``), and a count or amount
-    with no number is dropped (``_without_numberless_quantities``)."""
+    A comma chain of places split by the model is joined (``_joined_place_chains``), and a span the guideline
+    rules out on its own terms is dropped (``_never_a_slot``: a count with no number, generic ``ma túy``)."""
     if (end := dateline_end(text)) and "O" in tags:
         probabilities, outside = probabilities.copy(), tags.index("O")
         for w, word in enumerate(words):
@@ -163,7 +182,7 @@ def decode(
     else:
         indices = [int(i) for i in probabilities.argmax(-1)] if len(words) else []
     indices = _joined_place_chains(text, words, indices, tags)
-    indices = _without_numberless_quantities(text, words, indices, tags)
+    indices = _without_impossible_spans(text, words, indices, tags)
     chosen = [tags[i] for i in indices]
     scores = [float(probabilities[w, i]) for w, i in enumerate(indices)]
     spans = [trimmed for span in tags_to_spans(words, chosen, scores) if (trimmed := trim_span(text, span))]

@@ -194,16 +194,15 @@ def test_no_time_starts_with_a_word_the_guideline_leaves_out(which, examples, oo
 
 
 @pytest.mark.parametrize("which", ["corpus", "ood"])
-def test_every_count_and_amount_has_a_number(which, examples, ood_examples):
-    # the decoder drops a quantity span with no number (inference/decoding.py), so no gold one may lack it
-    from annotations.schema import labels_of
-    from inference.numbers import has_numeral
+def test_no_gold_span_is_one_the_decoder_rules_out(which, examples, ood_examples):
+    # the decoder drops counts with no number, generic "ma túy", "thời gian qua" and titles in a sentence that
+    # names nobody (inference/decoding.py:_never_a_slot), so no gold span may be one of them
+    from inference.decoding import _never_a_slot
 
-    quantities = set(labels_of("quantity"))
     found = [
-        (e.article_id, e.text[s.start : s.end])
+        (e.article_id, s.label, e.text[s.start : s.end])
         for e in (examples if which == "corpus" else ood_examples)
         for s in e.spans
-        if s.label in quantities and not has_numeral(e.text[s.start : s.end])
+        if _never_a_slot(s.label, e.text[s.start : s.end], any(n.label == "OFFICIAL_NAME" for n in e.spans))
     ]
     assert not found, found

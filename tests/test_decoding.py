@@ -205,3 +205,26 @@ def test_a_count_with_no_number_is_not_a_span(method):
     assert decoded("cho ngót bốn trăm lượt", words)[0] == [("ngót bốn trăm lượt", "AUDIENCE_COUNT")]
     assert decoded("bắt 3 vụ", {"3": "B-CASE_COUNT", "vụ": "I-CASE_COUNT"})[0] == [("3 vụ", "CASE_COUNT")]
     assert decoded("tại Lào Cai", {"Lào": "B-LOCATION", "Cai": "I-LOCATION"})[0] == [("Lào Cai", "LOCATION")]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_generic_drugs_vague_times_and_titles_of_nobody_are_not_spans(method):
+    # SLOTS.md: generic "ma túy" is no DRUG_TYPE, "thời gian qua" no TIME, a title with no named person untagged
+    def spans_of(text: str, tagged: dict[str, str]) -> list[tuple[str, str]]:
+        words = syllables(text)
+        probabilities = np.full((len(words), len(TAGS)), 1e-3)
+        probabilities[:, TAGS.index("O")] = 0.2
+        for w, word in enumerate(words):
+            if word.text in tagged:
+                probabilities[w, TAGS.index(tagged[word.text])] = 0.7
+        return [(text[s.start : s.end], s.label) for s in decode(text, words, probabilities, TAGS, method)[2]]
+
+    drug = {"ma": "B-DRUG_TYPE", "túy": "I-DRUG_TYPE", "tuý": "I-DRUG_TYPE", "đá": "I-DRUG_TYPE"}
+    assert spans_of("thu giữ ma túy", drug) == [] and spans_of("thu giữ ma tuý", drug) == []
+    assert spans_of("thu giữ ma túy đá", drug) == [("ma túy đá", "DRUG_TYPE")]
+    vague = {"thời": "B-TIME", "gian": "I-TIME", "qua": "I-TIME"}
+    assert spans_of("trong thời gian qua", vague) == []
+    title = {"Thủ": "B-OFFICIAL_TITLE", "tướng": "I-OFFICIAL_TITLE"}
+    assert spans_of("theo chỉ thị của Thủ tướng", title) == []
+    named = {**title, "Lê": "B-OFFICIAL_NAME", "Văn": "I-OFFICIAL_NAME", "Ba": "I-OFFICIAL_NAME"}
+    assert spans_of("Thủ tướng Lê Văn Ba", named) == [("Thủ tướng", "OFFICIAL_TITLE"), ("Lê Văn Ba", "OFFICIAL_NAME")]
