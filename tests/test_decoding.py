@@ -182,42 +182,40 @@ def test_a_comma_chain_of_places_split_by_the_model_is_one_location(method):
     assert spans_of("ở Hoài Ân và Bình Định", chain)[0] == ["Hoài Ân", "Bình Định"]
 
 
+def decoded(text: str, tagged: dict[str, str], method: str) -> tuple[list[tuple[str, str]], list[str], list[float]]:
+    """Spans (text, label), tags and scores when the model gives 0.7 to each ``tagged`` word's tag and 0.2 to O."""
+    words = syllables(text)
+    probabilities = np.full((len(words), len(TAGS)), 1e-3)
+    probabilities[:, TAGS.index("O")] = 0.2
+    for w, word in enumerate(words):
+        if word.text in tagged:
+            probabilities[w, TAGS.index(tagged[word.text])] = 0.7
+    tags, scores, spans = decode(text, words, probabilities, TAGS, method)
+    return [(text[s.start : s.end], s.label) for s in spans], tags, scores
+
+
 @pytest.mark.parametrize("method", ["viterbi", "argmax"])
 def test_a_count_with_no_number_is_not_a_span(method):
     # SLOTS.md: a count is a numeral and its unit; "tham dự" or "xuồng tham gia" alone cannot be one
-    def decoded(text: str, tagged: dict[str, str]):
-        words = syllables(text)
-        probabilities = np.full((len(words), len(TAGS)), 1e-3)
-        probabilities[:, TAGS.index("O")] = 0.2
-        for w, word in enumerate(words):
-            if word.text in tagged:
-                probabilities[w, TAGS.index(tagged[word.text])] = 0.7
-        tags, scores, spans = decode(text, words, probabilities, TAGS, method)
-        return [(text[s.start : s.end], s.label) for s in spans], tags, scores
-
     spans, tags, scores = decoded(
-        "cho 300 người dân tham dự", {"dân": "I-AUDIENCE_COUNT", "tham": "B-AUDIENCE_COUNT", "dự": "I-AUDIENCE_COUNT"}
+        "cho 300 người dân tham dự",
+        {"dân": "I-AUDIENCE_COUNT", "tham": "B-AUDIENCE_COUNT", "dự": "I-AUDIENCE_COUNT"},
+        method,
     )
     assert spans == [] and tags[-2:] == ["O", "O"]
     assert scores[-1] == pytest.approx(0.2)  # the score of a word is still what the model gave to its tag, now O
     # numbers in words and in digits keep their spans; other labels need no number
     words = {"ngót": "B-AUDIENCE_COUNT", "bốn": "I-AUDIENCE_COUNT", "trăm": "I-AUDIENCE_COUNT", "lượt": "I-AUDIENCE_COUNT"}
-    assert decoded("cho ngót bốn trăm lượt", words)[0] == [("ngót bốn trăm lượt", "AUDIENCE_COUNT")]
-    assert decoded("bắt 3 vụ", {"3": "B-CASE_COUNT", "vụ": "I-CASE_COUNT"})[0] == [("3 vụ", "CASE_COUNT")]
-    assert decoded("tại Lào Cai", {"Lào": "B-LOCATION", "Cai": "I-LOCATION"})[0] == [("Lào Cai", "LOCATION")]
+    assert decoded("cho ngót bốn trăm lượt", words, method)[0] == [("ngót bốn trăm lượt", "AUDIENCE_COUNT")]
+    assert decoded("bắt 3 vụ", {"3": "B-CASE_COUNT", "vụ": "I-CASE_COUNT"}, method)[0] == [("3 vụ", "CASE_COUNT")]
+    assert decoded("tại Lào Cai", {"Lào": "B-LOCATION", "Cai": "I-LOCATION"}, method)[0] == [("Lào Cai", "LOCATION")]
 
 
 @pytest.mark.parametrize("method", ["viterbi", "argmax"])
 def test_generic_drugs_vague_times_and_titles_of_nobody_are_not_spans(method):
     # SLOTS.md: generic "ma túy" is no DRUG_TYPE, "thời gian qua" no TIME, a title with no named person untagged
     def spans_of(text: str, tagged: dict[str, str]) -> list[tuple[str, str]]:
-        words = syllables(text)
-        probabilities = np.full((len(words), len(TAGS)), 1e-3)
-        probabilities[:, TAGS.index("O")] = 0.2
-        for w, word in enumerate(words):
-            if word.text in tagged:
-                probabilities[w, TAGS.index(tagged[word.text])] = 0.7
-        return [(text[s.start : s.end], s.label) for s in decode(text, words, probabilities, TAGS, method)[2]]
+        return decoded(text, tagged, method)[0]
 
     drug = {"ma": "B-DRUG_TYPE", "túy": "I-DRUG_TYPE", "tuý": "I-DRUG_TYPE", "đá": "I-DRUG_TYPE"}
     assert spans_of("thu giữ ma túy", drug) == [] and spans_of("thu giữ ma tuý", drug) == []
