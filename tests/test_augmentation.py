@@ -246,6 +246,10 @@ def test_small_counts_are_written_in_words_and_the_spans_follow():
     assert [out.text[s.start : s.end] for s in out.spans] == [
         "ba vụ", "hơn mười hai đối tượng", "2,5kg pháo", "15 xe máy", "ba triệu đồng",
     ]  # fmt: skip
+    # every approximation word of the schema (annotations/schema.py:QUALIFIERS) may stand before the number
+    for qualifier in ("ước", "đến", "chừng"):
+        out = spelled_counts(example(f"Huy động {qualifier} 8 tổ.", (f"{qualifier} 8 tổ", "PATROL_COUNT")))
+        assert out.text[out.spans[0].start : out.spans[0].end] == f"{qualifier} tám tổ"
 
 
 def test_number_words_are_seeded_touch_only_their_share_and_leave_other_draws_alone(corpus):

@@ -38,7 +38,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from annotations.labelstudio import Example
-from annotations.schema import labels_of
+from annotations.schema import QUALIFIERS, labels_of
 from annotations.spans import Span
 from annotations.text import LETTER_RUN
 
@@ -277,7 +277,7 @@ def recase(example: Example, casing: str) -> Example:
 
 
 # A count of 1 to 12 at the start of a span, after an approximation word at most, followed by its unit.
-_SMALL_COUNT = re.compile(r"^((?:(?:trên|gần|hơn|khoảng|tới|chừng) )?)0?([1-9]|1[0-2]) ", re.IGNORECASE)
+_SMALL_COUNT = re.compile(rf"^((?:(?:{'|'.join(QUALIFIERS)}) )?)0?([1-9]|1[0-2]) ", re.IGNORECASE)
 
 
 def spelled_counts(example: Example) -> Example:
