@@ -130,6 +130,48 @@ def _joined_place_chains(text: str, words: list[Word], indices: list[int], tags:
     return indices
 
 
+_NAMED_BODIES = ("ORGANIZATION", "OFFICIAL_TITLE")
+# "Bộ Chỉ huy BĐBP hai tỉnh Hà Tĩnh" + " và " + "Quảng Trị": a body of two places names both.
+_TWO_PLACES = re.compile(r"(?<!\w)(?:hai|2|02) (?:tỉnh|huyện|xã|thành phố|nước) \w", re.IGNORECASE)
+
+
+def _places_kept_inside(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
+    """Decisions 2 and 10: a place inside an organisation or a title stays inside it (spans never nest).
+
+    Where the path ends an ORGANIZATION or OFFICIAL_TITLE and a LOCATION starts after one space
+    (``UBND tỉnh`` + ``Quảng Trị``), or after `` và `` when the body names two places
+    (``Bộ Chỉ huy BĐBP hai tỉnh Hà Tĩnh`` + ``Quảng Trị``), the place joins the body's span."""
+    if "B-LOCATION" not in tags:
+        return indices
+    indices, joined = list(indices), True
+    while joined:  # again after each join: "hai tỉnh" + "Hà Tĩnh" + " và " + "Quảng Trị" takes two
+        joined = False
+        runs = _runs(words, [tags[i] for i in indices])
+        for (first, last, label), (next_first, next_last, next_label) in zip(runs, runs[1:]):
+            if label not in _NAMED_BODIES or next_label != "LOCATION" or f"I-{label}" not in tags:
+                continue
+            gap = text[words[last].end : words[next_first].start]
+            if gap == " " or (gap == " và " and _TWO_PLACES.search(text, words[first].start, words[last].end)):
+                indices[last + 1 : next_last + 1] = [tags.index(f"I-{label}")] * (next_last - last)
+                joined = True
+                break
+    return indices
+
+
+def _runs(words: list[Word], chosen: list[str]) -> list[tuple[int, int, str]]:
+    """``(first word, last word, label)`` of each span of a tag path, in order."""
+    runs: list[tuple[int, int, str]] = []
+    for w, tag in enumerate(chosen):
+        if tag == "O":
+            continue
+        label = tag[2:]
+        if tag.startswith("I-") and runs and runs[-1][1] == w - 1 and runs[-1][2] == label:
+            runs[-1] = (runs[-1][0], w, label)
+        else:
+            runs.append((w, w, label))
+    return runs
+
+
 # What the guideline (SLOTS.md) says a slot never is, whatever its context: generic drugs and vague times.
 _GENERIC_DRUGS = frozenset({"ma túy", "chất ma túy"})
 _VAGUE_TIMES = frozenset({"thời gian qua", "thời gian tới", "thời gian vừa qua", "thời gian gần đây"})
@@ -182,6 +224,7 @@ def decode(
     else:
         indices = [int(i) for i in probabilities.argmax(-1)] if len(words) else []
     indices = _joined_place_chains(text, words, indices, tags)
+    indices = _places_kept_inside(text, words, indices, tags)
     indices = _without_impossible_spans(text, words, indices, tags)
     chosen = [tags[i] for i in indices]
     scores = [float(probabilities[w, i]) for w, i in enumerate(indices)]

@@ -226,3 +226,35 @@ def test_generic_drugs_vague_times_and_titles_of_nobody_are_not_spans(method):
     assert spans_of("theo chỉ thị của Thủ tướng", title) == []
     named = {**title, "Lê": "B-OFFICIAL_NAME", "Văn": "I-OFFICIAL_NAME", "Ba": "I-OFFICIAL_NAME"}
     assert spans_of("Thủ tướng Lê Văn Ba", named) == [("Thủ tướng", "OFFICIAL_TITLE"), ("Lê Văn Ba", "OFFICIAL_NAME")]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_place_inside_a_title_or_an_organisation_stays_inside(method):
+    # decisions 2 and 10: spans never nest, so a place right after a body or a title is part of its name
+    def spans_of(text: str, tagged: dict[str, str]) -> list[tuple[str, str]]:
+        return decoded(text, tagged, method)[0]
+
+    title = {"Chủ": "B-OFFICIAL_TITLE", "tịch": "I-OFFICIAL_TITLE", "UBND": "I-OFFICIAL_TITLE", "xã": "I-OFFICIAL_TITLE"}
+    place = {"Dào": "B-LOCATION", "San": "I-LOCATION"}
+    name = {"Lò": "B-OFFICIAL_NAME", "Văn": "I-OFFICIAL_NAME", "Pó": "I-OFFICIAL_NAME"}
+    spans, tags, scores = decoded("ông Lò Văn Pó, Chủ tịch UBND xã Dào San cho biết", {**title, **place, **name}, method)
+    assert spans == [("Lò Văn Pó", "OFFICIAL_NAME"), ("Chủ tịch UBND xã Dào San", "OFFICIAL_TITLE")]
+    assert tags[9:11] == ["I-OFFICIAL_TITLE", "I-OFFICIAL_TITLE"] and scores[9] == pytest.approx(1e-3)
+    body = {"Bộ": "B-ORGANIZATION", "Chỉ": "I-ORGANIZATION", "huy": "I-ORGANIZATION", "BĐBP": "I-ORGANIZATION"}
+    two = {**body, "hai": "I-ORGANIZATION", "tỉnh": "I-ORGANIZATION", "Hà": "B-LOCATION", "Tĩnh": "I-LOCATION"}
+    two |= {"Quảng": "B-LOCATION", "Trị": "I-LOCATION"}
+    assert spans_of("Bộ Chỉ huy BĐBP hai tỉnh Hà Tĩnh và Quảng Trị hội đàm", two) == [
+        ("Bộ Chỉ huy BĐBP hai tỉnh Hà Tĩnh và Quảng Trị", "ORGANIZATION")
+    ]
+    # a body of one place followed by "và" another place, a comma, a bracket or a word between: two spans
+    one = {**body, "tỉnh": "I-ORGANIZATION", "Hà": "I-ORGANIZATION", "Tĩnh": "I-ORGANIZATION"}
+    one |= {"Quảng": "B-LOCATION", "Trị": "I-LOCATION"}
+    assert spans_of("Bộ Chỉ huy BĐBP tỉnh Hà Tĩnh và Quảng Trị", one) == [
+        ("Bộ Chỉ huy BĐBP tỉnh Hà Tĩnh", "ORGANIZATION"),
+        ("Quảng Trị", "LOCATION"),
+    ]
+    for between in (", ", " (", " ở "):
+        assert spans_of(f"Bộ Chỉ huy BĐBP{between}Quảng Trị", {**body, "Quảng": "B-LOCATION", "Trị": "I-LOCATION"}) == [
+            ("Bộ Chỉ huy BĐBP", "ORGANIZATION"),
+            ("Quảng Trị", "LOCATION"),
+        ]
