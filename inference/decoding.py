@@ -99,19 +99,20 @@ def trim_span(text: str, span: Span) -> Span | None:
 def _joined_place_chains(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
     """Decision 15: a comma chain of places is one LOCATION (``Hoài Ân, Bình Định``, ``Quảng Tây, Trung Quốc``).
 
-    Where the path ends a LOCATION at a comma and starts another that names a larger kind of place (a province
-    after a district, a country after a province), the comma and that place join the first span. A list of
-    peers (``Lào Cai, Hà Giang``) stays apart."""
+    Where the path ends a LOCATION at a comma (or keeps the comma inside it) and starts another that names a
+    larger kind of place (a province after a district, a country after a province), the comma and that place
+    join the first span. A list of peers (``Lào Cai, Hà Giang``) stays apart."""
     if "I-LOCATION" not in tags:
         return indices
     from inference.places import chained
 
     begin, inside = tags.index("B-LOCATION"), tags.index("I-LOCATION")
+    outside = tags.index("O") if "O" in tags else -1
     indices = list(indices)
     for w in range(1, len(words) - 1):
         if not (
             text[words[w].start : words[w].end] == ","
-            and tags[indices[w]] == "O"
+            and indices[w] in (outside, inside)  # the comma ends the first place, or the model kept it inside
             and indices[w - 1] in (begin, inside)
             and indices[w + 1] == begin
             and text[words[w - 1].end : words[w + 1].start] == ", "
