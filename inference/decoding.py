@@ -173,6 +173,24 @@ def _runs(words: list[Word], chosen: list[str]) -> list[tuple[int, int, str]]:
     return runs
 
 
+def _closed_brackets(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
+    """Decision 2: an abbreviation in brackets inside a name stays inside it, brackets and all.
+
+    Where a span opens a bracket it does not close and the next word, with no space before it, is the closing
+    bracket (``Ủy ban châu Âu (EC`` + ``)``), that bracket joins the span."""
+    indices = list(indices)
+    for first, last, label in _runs(words, [tags[i] for i in indices]):
+        after = last + 1
+        if after == len(words) or f"I-{label}" not in tags or words[last].end != words[after].start:
+            continue
+        closing = text[words[after].start : words[after].end]
+        opening = _BRACKETS.get(closing)
+        inside = text[words[first].start : words[last].end]
+        if opening and inside.count(opening) > inside.count(closing):
+            indices[after] = tags.index(f"I-{label}")
+    return indices
+
+
 # What the guideline (SLOTS.md) says a slot never is, whatever its context: generic drugs and vague times.
 _GENERIC_DRUGS = frozenset({"ma túy", "chất ma túy"})
 _VAGUE_TIMES = frozenset({"thời gian qua", "thời gian tới", "thời gian vừa qua", "thời gian gần đây"})
@@ -225,6 +243,7 @@ def decode(
     else:
         indices = [int(i) for i in probabilities.argmax(-1)] if len(words) else []
     indices = _joined_place_chains(text, words, indices, tags)
+    indices = _closed_brackets(text, words, indices, tags)
     indices = _places_kept_inside(text, words, indices, tags)
     indices = _without_impossible_spans(text, words, indices, tags)
     chosen = [tags[i] for i in indices]

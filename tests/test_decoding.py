@@ -261,3 +261,21 @@ def test_a_place_inside_a_title_or_an_organisation_stays_inside(method):
             ("Bộ Chỉ huy BĐBP", "ORGANIZATION"),
             ("Quảng Trị", "LOCATION"),
         ]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_bracket_a_span_opens_is_closed_inside_it(method):
+    # decision 2: "Cục Cảnh sát điều tra tội phạm về ma túy (C04)" keeps its abbreviation, brackets and all
+    def spans_of(text: str, tagged: dict[str, str]) -> list[tuple[str, str]]:
+        return decoded(text, tagged, method)[0]
+
+    body = {"Ủy": "B-ORGANIZATION", "ban": "I-ORGANIZATION", "châu": "I-ORGANIZATION", "Âu": "I-ORGANIZATION"}
+    opened = {**body, "(": "I-ORGANIZATION", "EC": "I-ORGANIZATION"}
+    assert spans_of("của Ủy ban châu Âu (EC) về", opened) == [("Ủy ban châu Âu (EC)", "ORGANIZATION")]
+    # then a place right after the name joins it: "Đảng ủy Bộ đội Biên phòng (BĐBP" + ")" + "Hà Giang"
+    party = {"Đảng": "B-ORGANIZATION", "ủy": "I-ORGANIZATION", "(": "I-ORGANIZATION", "BĐBP": "I-ORGANIZATION"}
+    party |= {"Hà": "B-LOCATION", "Giang": "I-LOCATION"}
+    assert spans_of("Đảng ủy (BĐBP) Hà Giang", party) == [("Đảng ủy (BĐBP) Hà Giang", "ORGANIZATION")]
+    # a bracket the span does not open, or one after a space, is left out
+    assert spans_of("của Ủy ban châu Âu) về", body) == [("Ủy ban châu Âu", "ORGANIZATION")]
+    assert spans_of("Ủy ban châu Âu (EC ) về", opened) == [("Ủy ban châu Âu (EC", "ORGANIZATION")]
