@@ -165,10 +165,14 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’\-‐][^\W\d_]+)*|\S")
 _DATELINE = re.compile(r"(\(?)([^\W_][\w.]*)(\)?)(?: Online)?\s+[-–—]\s+")
 _OUTLET_IN_CAPITALS = re.compile(r"[A-ZĐ][A-ZĐ0-9.]*")
 _OUTLET_DOMAIN = re.compile(r"[\w.]+\.(?:vn|com|net|org)", re.IGNORECASE)
+# A paper named in words, in brackets: "(Báo Nghệ An) - ", "(Đài PT-TH Lai Châu) - "; its place is no slot either.
+_NAMED_OUTLET = re.compile(r"\((?:Báo|Tạp chí|Đài|Truyền hình|Cổng TTĐT|Cổng thông tin điện tử) [^()]{1,40}\)\s+[-–—]\s+")
 
 
 def dateline_end(text: str) -> int:
     """Where a paper's dateline at the start of ``text`` ends, 0 when there is none."""
+    if named := _NAMED_OUTLET.match(text):
+        return named.end()
     match = _DATELINE.match(text)
     if not match:
         return 0

@@ -70,6 +70,9 @@ def test_a_hyphenated_foreign_word_is_one_token():
         ("QĐND Online - Sáng 8/7", "QĐND Online - "),
         ("VOV.VN - Chiều qua", "VOV.VN - "),
         ("Baonghean.vn – Sáng 8/7", "Baonghean.vn – "),
+        ("(Báo Nghệ An) - Từ ngày 17", "(Báo Nghệ An) - "),  # a paper named in words, its place included
+        ("(Đài PT-TH Lai Châu) – Sáng 8/7", "(Đài PT-TH Lai Châu) – "),
+        ("(Lào Cai) - Sáng 8/7", ""),  # a place alone in brackets is left to the model
         ("HUẾ - Sáng 8/7", ""),  # a place in capitals, not an outlet
         ("Lào Cai - Bắt giữ 3 đối tượng", ""),
         ("2020 - 2025 là giai đoạn", ""),
