@@ -136,12 +136,14 @@ _NAMED_BODIES = ("ORGANIZATION", "OFFICIAL_TITLE")
 _TWO_PLACES = re.compile(r"(?<!\w)(?:hai|2|02) (?:tỉnh|huyện|xã|thành phố|nước) \w", re.IGNORECASE)
 
 
-def _places_kept_inside(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
+def _names_kept_whole(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
     """Decisions 2 and 10: a place inside an organisation or a title stays inside it (spans never nest).
 
     Where the path ends an ORGANIZATION or OFFICIAL_TITLE and a LOCATION starts after one space
     (``UBND tỉnh`` + ``Quảng Trị``), or after `` và `` when the body names two places
-    (``Bộ Chỉ huy BĐBP hai tỉnh Hà Tĩnh`` + ``Quảng Trị``), the place joins the body's span."""
+    (``Bộ Chỉ huy BĐBP hai tỉnh Hà Tĩnh`` + ``Quảng Trị``), the place joins the body's span. So does a
+    second ORGANIZATION after one space: one name cut in two (``Phòng Cảnh sát điều tra tội phạm về`` +
+    ``ma túy Công an tỉnh``); two bodies in a row are always parted by a comma or a word."""
     if "B-LOCATION" not in tags:
         return indices
     indices, joined = list(indices), True
@@ -149,10 +151,12 @@ def _places_kept_inside(text: str, words: list[Word], indices: list[int], tags: 
         joined = False
         runs = _runs(words, [tags[i] for i in indices])
         for (first, last, label), (next_first, next_last, next_label) in zip(runs, runs[1:]):
-            if label not in _NAMED_BODIES or next_label != "LOCATION" or f"I-{label}" not in tags:
+            place_after_body = label in _NAMED_BODIES and next_label == "LOCATION"
+            if not (place_after_body or label == next_label == "ORGANIZATION") or f"I-{label}" not in tags:
                 continue
             gap = text[words[last].end : words[next_first].start]
-            if gap == " " or (gap == " và " and _TWO_PLACES.search(text, words[first].start, words[last].end)):
+            two_places = place_after_body and gap == " và " and _TWO_PLACES.search(text, words[first].start, words[last].end)
+            if gap == " " or two_places:
                 indices[last + 1 : next_last + 1] = [tags.index(f"I-{label}")] * (next_last - last)
                 joined = True
                 break
@@ -244,7 +248,7 @@ def decode(
         indices = [int(i) for i in probabilities.argmax(-1)] if len(words) else []
     indices = _joined_place_chains(text, words, indices, tags)
     indices = _closed_brackets(text, words, indices, tags)
-    indices = _places_kept_inside(text, words, indices, tags)
+    indices = _names_kept_whole(text, words, indices, tags)
     indices = _without_impossible_spans(text, words, indices, tags)
     chosen = [tags[i] for i in indices]
     scores = [float(probabilities[w, i]) for w, i in enumerate(indices)]

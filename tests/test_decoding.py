@@ -256,6 +256,13 @@ def test_a_place_inside_a_title_or_an_organisation_stays_inside(method):
         ("Bộ Chỉ huy BĐBP tỉnh Hà Tĩnh", "ORGANIZATION"),
         ("Quảng Trị", "LOCATION"),
     ]
+    # one organisation cut in two by the model is one span; two bodies parted by a comma stay two
+    cut = {**body, "về": "I-ORGANIZATION", "ma": "B-ORGANIZATION", "túy": "I-ORGANIZATION"}
+    assert spans_of("Bộ Chỉ huy BĐBP về ma túy bắt", cut) == [("Bộ Chỉ huy BĐBP về ma túy", "ORGANIZATION")]
+    assert spans_of("Bộ Chỉ huy BĐBP, ma túy bắt", cut) == [
+        ("Bộ Chỉ huy BĐBP", "ORGANIZATION"),
+        ("ma túy", "ORGANIZATION"),
+    ]
     for between in (", ", " (", " ở "):
         assert spans_of(f"Bộ Chỉ huy BĐBP{between}Quảng Trị", {**body, "Quảng": "B-LOCATION", "Trị": "I-LOCATION"}) == [
             ("Bộ Chỉ huy BĐBP", "ORGANIZATION"),
