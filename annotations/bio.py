@@ -26,27 +26,23 @@ def spans_to_tags(words: list[Word], spans: list[Span]) -> list[str]:
     return tags
 
 
-def tags_to_spans(words: list[Word], tags: list[str], scores: list[float] | None = None) -> list[Span]:
-    """Spans from IOB2 tags. A stray ``I-X`` (no ``B-X`` before it) opens a span, as
-    a model may predict it. A span's score is the mean of its words' scores."""
-    spans: list[Span] = []
-    current: tuple[int, str] | None = None  # (index of first word, label)
-
-    def close(last: int) -> None:
-        if current is None:
-            return
-        first, label = current
-        score = None
-        if scores is not None:
-            score = sum(scores[first : last + 1]) / (last + 1 - first)
-        spans.append(Span(words[first].start, words[last].end, label, score))
-
+def tag_runs(tags: list[str]) -> list[tuple[int, int, str]]:
+    """``(first word, last word, label)`` of each span of IOB2 tags, in order. A stray ``I-X`` (no ``B-X``
+    before it) opens a span, as a model may predict it."""
+    runs: list[tuple[int, int, str]] = []
     for index, tag in enumerate(tags):
         prefix, _, label = tag.partition("-")
-        if current is not None and (prefix != "I" or label != current[1]):
-            close(index - 1)
-            current = None
-        if prefix in ("B", "I") and current is None:
-            current = (index, label)
-    close(len(tags) - 1)
+        if prefix == "I" and runs and runs[-1][1] == index - 1 and runs[-1][2] == label:
+            runs[-1] = (runs[-1][0], index, label)
+        elif prefix in ("B", "I"):
+            runs.append((index, index, label))
+    return runs
+
+
+def tags_to_spans(words: list[Word], tags: list[str], scores: list[float] | None = None) -> list[Span]:
+    """Spans from IOB2 tags (see ``tag_runs``). A span's score is the mean of its words' scores."""
+    spans = []
+    for first, last, label in tag_runs(tags):
+        score = None if scores is None else sum(scores[first : last + 1]) / (last + 1 - first)
+        spans.append(Span(words[first].start, words[last].end, label, score))
     return spans

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from annotations.bio import tags_to_spans
+from annotations.bio import tag_runs, tags_to_spans
 from annotations.schema import labels_of
 from annotations.segmentation import Word
 from annotations.spans import Span
@@ -144,12 +144,10 @@ def _names_kept_whole(text: str, words: list[Word], indices: list[int], tags: li
     (``Bộ Chỉ huy BĐBP hai tỉnh Hà Tĩnh`` + ``Quảng Trị``), the place joins the body's span. So does a
     second ORGANIZATION after one space: one name cut in two (``Phòng Cảnh sát điều tra tội phạm về`` +
     ``ma túy Công an tỉnh``); two bodies in a row are always parted by a comma or a word."""
-    if "B-LOCATION" not in tags:
-        return indices
     indices, joined = list(indices), True
     while joined:  # again after each join: "hai tỉnh" + "Hà Tĩnh" + " và " + "Quảng Trị" takes two
         joined = False
-        runs = _runs(words, [tags[i] for i in indices])
+        runs = tag_runs([tags[i] for i in indices])
         for (first, last, label), (next_first, next_last, next_label) in zip(runs, runs[1:]):
             place_after_body = label in _NAMED_BODIES and next_label == "LOCATION"
             if not (place_after_body or label == next_label == "ORGANIZATION") or f"I-{label}" not in tags:
@@ -163,27 +161,13 @@ def _names_kept_whole(text: str, words: list[Word], indices: list[int], tags: li
     return indices
 
 
-def _runs(words: list[Word], chosen: list[str]) -> list[tuple[int, int, str]]:
-    """``(first word, last word, label)`` of each span of a tag path, in order."""
-    runs: list[tuple[int, int, str]] = []
-    for w, tag in enumerate(chosen):
-        if tag == "O":
-            continue
-        label = tag[2:]
-        if tag.startswith("I-") and runs and runs[-1][1] == w - 1 and runs[-1][2] == label:
-            runs[-1] = (runs[-1][0], w, label)
-        else:
-            runs.append((w, w, label))
-    return runs
-
-
 def _closed_brackets(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
     """Decision 2: an abbreviation in brackets inside a name stays inside it, brackets and all.
 
     Where a span opens a bracket it does not close and the next word, with no space before it, is the closing
     bracket (``Ủy ban châu Âu (EC`` + ``)``), that bracket joins the span."""
     indices = list(indices)
-    for first, last, label in _runs(words, [tags[i] for i in indices]):
+    for first, last, label in tag_runs([tags[i] for i in indices]):
         after = last + 1
         if after == len(words) or f"I-{label}" not in tags or words[last].end != words[after].start:
             continue
@@ -218,13 +202,11 @@ def _without_impossible_spans(text: str, words: list[Word], indices: list[int], 
     if "O" not in tags:
         return indices
     outside, indices = tags.index("O"), list(indices)
-    spans = tags_to_spans(words, [tags[i] for i in indices])
-    names_a_person = any(span.label == "OFFICIAL_NAME" for span in spans)
-    for span in spans:
-        if _never_a_slot(span.label, text[span.start : span.end], names_a_person):
-            for w, word in enumerate(words):
-                if span.start <= word.start and word.end <= span.end:
-                    indices[w] = outside
+    runs = tag_runs([tags[i] for i in indices])
+    names_a_person = any(label == "OFFICIAL_NAME" for *_, label in runs)
+    for first, last, label in runs:
+        if _never_a_slot(label, text[words[first].start : words[last].end], names_a_person):
+            indices[first : last + 1] = [outside] * (last + 1 - first)
     return indices
 
 
