@@ -182,17 +182,21 @@ def _closed_brackets(text: str, words: list[Word], indices: list[int], tags: lis
 # What the guideline (SLOTS.md) says a slot never is, whatever its context: generic drugs and vague times.
 _GENERIC_DRUGS = frozenset({"ma túy", "chất ma túy"})
 _VAGUE_TIMES = frozenset({"thời gian qua", "thời gian tới", "thời gian vừa qua", "thời gian gần đây"})
+# A TIME names a date, time or period: it has a number or one of these words (not a lone "cùng" of "cùng kỳ").
+_TIME_WORDS = re.compile(
+    r"(?<!\w)(?:năm|tháng|tuần|quý|ngày|hôm|nay|đêm|sáng|chiều|trưa|tối|tết|kỳ|giờ|phút|mùa|xuân|hè|đông|thu)(?!\w)"
+)
 
 
 def _never_a_slot(label: str, span_text: str, sentence_names_a_person: bool) -> bool:
     """A span the guideline rules out on its own terms: a count or amount with no number in digits or words
-    (a count is a numeral and its unit: not ``tham dự``), generic ``ma túy``, ``thời gian qua``, and a title
-    in a sentence that names nobody (``Thủ tướng Chính phủ``)."""
+    (a count is a numeral and its unit: not ``tham dự``), generic ``ma túy``, ``thời gian qua``, a time that
+    names no date or period (``cùng``), and a title in a sentence that names nobody (``Thủ tướng Chính phủ``)."""
     plain = " ".join(span_text.lower().replace("tuý", "túy").split())
     return (
         (label in _QUANTITIES and not has_numeral(span_text))
         or (label == "DRUG_TYPE" and plain in _GENERIC_DRUGS)
-        or (label == "TIME" and plain in _VAGUE_TIMES)
+        or (label == "TIME" and (plain in _VAGUE_TIMES or not (has_numeral(span_text) or _TIME_WORDS.search(plain))))
         or (label == "OFFICIAL_TITLE" and not sentence_names_a_person)
     )
 
@@ -210,18 +214,31 @@ def _without_impossible_spans(text: str, words: list[Word], indices: list[int], 
     return indices
 
 
+# An anniversary in brackets, the founding date and this year's (3/3/1959 - 3/3/2026): it names the day being
+# celebrated, not the date of a reported fact, so its dates are not TIME.
+_ANNIVERSARY = re.compile(r"\((\d{1,2})[/.-](\d{1,2})[/.-]\d{4} ?[-–—] ?\1[/.-]\2[/.-]\d{4}\)")
+
+
+def _never_tagged(text: str) -> list[tuple[int, int]]:
+    """Character ranges of ``text`` the guideline never tags: a paper's dateline (``QĐND - ``) and
+    anniversary brackets (``(3-3-1959 - 3-3-2009)``)."""
+    ranges = [(0, end)] if (end := dateline_end(text)) else []
+    return ranges + [match.span() for match in _ANNIVERSARY.finditer(text)]
+
+
 def decode(
     text: str, words: list[Word], probabilities: np.ndarray, tags: list[str], method: str = "viterbi"
 ) -> tuple[list[str], list[float], list[Span]]:
     """Tags, the probability of each chosen tag, and trimmed spans of one sentence.
 
-    The words of a paper's dateline (``QĐND - ``) are ``O`` with score 1: the guideline never tags the outlet.
+    The words of a paper's dateline (``QĐND - ``) and of anniversary brackets are ``O`` with score 1
+    (``_never_tagged``).
     A comma chain of places split by the model is joined (``_joined_place_chains``), and a span the guideline
     rules out on its own terms is dropped (``_never_a_slot``: a count with no number, generic ``ma túy``)."""
-    if (end := dateline_end(text)) and "O" in tags:
+    if (quiet := _never_tagged(text)) and "O" in tags:
         probabilities, outside = probabilities.copy(), tags.index("O")
         for w, word in enumerate(words):
-            if word.end <= end:
+            if any(start <= word.start and word.end <= end for start, end in quiet):
                 probabilities[w] = 0.0
                 probabilities[w, outside] = 1.0
     if method == "viterbi":

@@ -286,3 +286,30 @@ def test_a_bracket_a_span_opens_is_closed_inside_it(method):
     # a bracket the span does not open, or one after a space, is left out
     assert spans_of("của Ủy ban châu Âu) về", body) == [("Ủy ban châu Âu", "ORGANIZATION")]
     assert spans_of("Ủy ban châu Âu (EC ) về", opened) == [("Ủy ban châu Âu (EC", "ORGANIZATION")]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_anniversary_brackets_and_times_that_name_no_period_are_not_spans(method):
+    # an anniversary's founding and current dates name the day celebrated, not a reported fact;
+    # a TIME names a date or period: a lone "cùng" of "so với cùng kỳ" does not
+    def spans_of(text: str, *marked: str) -> list[str]:
+        """The spans decoded when the model tags each marked substring as one TIME."""
+        words = syllables(text)
+        probabilities = np.full((len(words), len(TAGS)), 1e-4)
+        probabilities[:, TAGS.index("O")] = 0.9
+        for phrase in marked:
+            start = text.index(phrase)
+            inside = [w for w, word in enumerate(words) if start <= word.start and word.end <= start + len(phrase)]
+            for w in inside:
+                probabilities[w, TAGS.index("O")] = 1e-4
+                probabilities[w, TAGS.index("B-TIME" if w == inside[0] else "I-TIME")] = 0.9
+        return [text[s.start : s.end] for s in decode(text, words, probabilities, TAGS, method)[2]]
+
+    assert spans_of("kỷ niệm 67 năm Ngày truyền thống (3/3/1959 - 3/3/2026).", "3/3/1959", "3/3/2026") == []
+    text = "kỷ niệm (3-3-1959 - 3-3-2009), Ngày 2/3/2009 đơn vị"
+    assert spans_of(text, "3-3-1959", "3-3-2009", "Ngày 2/3/2009") == ["Ngày 2/3/2009"]
+    # two different dates in brackets are a period, left to the model
+    assert spans_of("đợt cao điểm (3/3/2026 - 3/4/2026)", "3/3/2026", "3/4/2026") == ["3/3/2026", "3/4/2026"]
+    assert spans_of("tăng 18% so với cùng kỳ.", "cùng") == []
+    assert spans_of("Mở rộng điều tra, đến ngày 12/11", "đến ngày 12/11") == ["đến ngày 12/11"]
+    assert spans_of("Sáng nay, tại", "Sáng nay") == ["Sáng nay"]
