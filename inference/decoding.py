@@ -132,6 +132,7 @@ def _joined_place_chains(text: str, words: list[Word], indices: list[int], tags:
 
 
 _NAMED_BODIES = ("ORGANIZATION", "OFFICIAL_TITLE")
+_NAMES = ("ORGANIZATION", "LOCATION", "OFFICIAL_NAME")  # a name cut in two is one span; counts are left alone
 # "Bộ Chỉ huy BĐBP hai tỉnh Hà Tĩnh" + " và " + "Quảng Trị": a body of two places names both.
 _TWO_PLACES = re.compile(r"(?<!\w)(?:hai|2|02) (?:tỉnh|huyện|xã|thành phố|nước) \w", re.IGNORECASE)
 
@@ -142,15 +143,19 @@ def _names_kept_whole(text: str, words: list[Word], indices: list[int], tags: li
     Where the path ends an ORGANIZATION or OFFICIAL_TITLE and a LOCATION starts after one space
     (``UBND tỉnh`` + ``Quảng Trị``), or after `` và `` when the body names two places
     (``Bộ Chỉ huy BĐBP hai tỉnh Hà Tĩnh`` + ``Quảng Trị``), the place joins the body's span. So does a
-    second ORGANIZATION after one space: one name cut in two (``Phòng Cảnh sát điều tra tội phạm về`` +
-    ``ma túy Công an tỉnh``); two bodies in a row are always parted by a comma or a word."""
+    second organisation, place or person after one space: one name cut in two (``Phòng Cảnh sát điều tra
+    tội phạm về`` + ``ma túy Công an tỉnh``, ``Sốp`` + ``Cộp``); two bodies, places or people in a row are
+    always parted by a comma or a word (no gold sentence has two such spans with only a space between;
+    titles can: ``Đồn trưởng Đồn Biên phòng Thụy Trường`` + ``Thiếu tá``)."""
     indices, joined = list(indices), True
     while joined:  # again after each join: "hai tỉnh" + "Hà Tĩnh" + " và " + "Quảng Trị" takes two
         joined = False
         runs = tag_runs([tags[i] for i in indices])
         for (first, last, label), (next_first, next_last, next_label) in zip(runs, runs[1:]):
             place_after_body = label in _NAMED_BODIES and next_label == "LOCATION"
-            if not (place_after_body or label == next_label == "ORGANIZATION") or f"I-{label}" not in tags:
+            # a comma the path kept inside the first span still parts them ("Lào Cai," + "Hà Giang")
+            cut_in_two = label == next_label in _NAMES and text[words[last].end - 1].isalnum()
+            if not (place_after_body or cut_in_two) or f"I-{label}" not in tags:
                 continue
             gap = text[words[last].end : words[next_first].start]
             two_places = place_after_body and gap == " và " and _TWO_PLACES.search(text, words[first].start, words[last].end)

@@ -263,6 +263,16 @@ def test_a_place_inside_a_title_or_an_organisation_stays_inside(method):
         ("Bộ Chỉ huy BĐBP", "ORGANIZATION"),
         ("ma túy", "ORGANIZATION"),
     ]
+    # so is a place or a name cut in two; two titles in a row are not (Đồn trưởng ... + Thiếu tá)
+    assert spans_of("Sốp Cộp: Sơ kết", {"Sốp": "B-LOCATION", "Cộp": "B-LOCATION"}) == [("Sốp Cộp", "LOCATION")]
+    names = {"Sùng": "B-OFFICIAL_NAME", "Mí": "B-OFFICIAL_NAME", "Vàng": "I-OFFICIAL_NAME"}
+    assert spans_of("Cụ Sùng Mí Vàng, sinh", names) == [("Sùng Mí Vàng", "OFFICIAL_NAME")]
+    titles = {"Đồn": "B-OFFICIAL_TITLE", "trưởng": "I-OFFICIAL_TITLE", "Thiếu": "B-OFFICIAL_TITLE", "tá": "I-OFFICIAL_TITLE"}
+    assert spans_of("Đồn trưởng Thiếu tá Lò Văn Pó", {**titles, **name}) == [
+        ("Đồn trưởng", "OFFICIAL_TITLE"),
+        ("Thiếu tá", "OFFICIAL_TITLE"),
+        ("Lò Văn Pó", "OFFICIAL_NAME"),
+    ]
     for between in (", ", " (", " ở "):
         assert spans_of(f"Bộ Chỉ huy BĐBP{between}Quảng Trị", {**body, "Quảng": "B-LOCATION", "Trị": "I-LOCATION"}) == [
             ("Bộ Chỉ huy BĐBP", "ORGANIZATION"),
