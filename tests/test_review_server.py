@@ -30,7 +30,7 @@ SEEDS = ROOT / "seeds"
 EXECUTABLE = Path(sys.executable).parent / "label-studio"
 TOKEN = "bienphong-test-token-5f3c9a"  # a legacy token, set for the throwaway server only
 EMAIL, PASSWORD = "reviewer@example.com", "test-password-123"
-START_TIMEOUT = 240
+START_TIMEOUT = 480  # first start runs migrations: 67 s idle, over 240 s on 2 cores shared with a training run
 
 
 def _free_port() -> int:
