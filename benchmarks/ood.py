@@ -33,7 +33,10 @@ def main() -> None:
     print(f"test split: {len(test)} sentences; out-of-style: {len(ood)} sentences")
     print("| run | decoding | test P | test R | test F1 | ood P | ood R | ood F1 | ood macro F1 |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    batches = sorted({e.article_id.split("_")[0] for e in ood})
+    # sentence indices of each writer's batch (o1, o2, ...), only when asked for
+    batches: dict[str, list[int]] = {}
+    for i, example in enumerate(ood if args.by_batch else []):
+        batches.setdefault(example.article_id.split("_")[0], []).append(i)
     per_label, per_batch = {}, {}
     for run in args.runs:
         for decoding in ("argmax", "viterbi"):
@@ -41,29 +44,30 @@ def main() -> None:
             tagged = tagger.predict([e.text for e in ood])
             on_test, on_ood = evaluate(tagger, test), score_tagged(ood, tagged)
             per_label[(run.name, decoding)] = on_ood["per_label"]
-            for batch in batches:
-                chosen = [i for i, e in enumerate(ood) if e.article_id.split("_")[0] == batch]
+            for batch, chosen in batches.items():
                 on_batch = score_tagged([ood[i] for i in chosen], [tagged[i] for i in chosen])
-                per_batch[(run.name, decoding, batch)] = (on_batch["micro"]["f1"], len(chosen))
+                per_batch[(run.name, decoding, batch)] = on_batch["micro"]["f1"]
             cells = [f"{on_test['micro'][k]:.3f}" for k in ("precision", "recall", "f1")]
             cells += [f"{on_ood['micro'][k]:.3f}" for k in ("precision", "recall", "f1")]
             cells.append(f"{on_ood['macro']['f1']:.3f}")
             print(f"| {run.name} | {decoding} | " + " | ".join(cells) + " |", flush=True)
+    keys = list(per_label)
     if args.per_label:
-        keys = list(per_label)
-        print("\n| label | " + " | ".join(f"{name} {decoding}" for name, decoding in keys) + " | n |")
-        print("| --- |" + " ---: |" * (len(keys) + 1))
-        for label in LABEL_NAMES:
-            cells = [f"{per_label[key][label]['f1']:.3f}" for key in keys]
-            print(f"| {label} | " + " | ".join(cells) + f" | {per_label[keys[0]][label]['support']} |")
-
+        rows = [
+            (label, [per_label[key][label]["f1"] for key in keys], per_label[keys[0]][label]["support"]) for label in LABEL_NAMES
+        ]
+        _print_table("label", "n", keys, rows)
     if args.by_batch:
-        keys = list(per_label)
-        print("\n| batch | " + " | ".join(f"{name} {decoding}" for name, decoding in keys) + " | sentences |")
-        print("| --- |" + " ---: |" * (len(keys) + 1))
-        for batch in batches:
-            cells = [f"{per_batch[(*key, batch)][0]:.3f}" for key in keys]
-            print(f"| {batch} | " + " | ".join(cells) + f" | {per_batch[(*keys[0], batch)][1]} |")
+        rows = [(batch, [per_batch[(*key, batch)] for key in keys], len(chosen)) for batch, chosen in sorted(batches.items())]
+        _print_table("batch", "sentences", keys, rows)
+
+
+def _print_table(first: str, last: str, keys: list[tuple[str, str]], rows: list[tuple[str, list[float], int]]) -> None:
+    """A Markdown table: one row per label or batch, one F1 column per (run, decoder), then a count."""
+    print(f"\n| {first} | " + " | ".join(f"{name} {decoding}" for name, decoding in keys) + f" | {last} |")
+    print("| --- |" + " ---: |" * (len(keys) + 1))
+    for name, scores, count in rows:
+        print(f"| {name} | " + " | ".join(f"{score:.3f}" for score in scores) + f" | {count} |")
 
 
 if __name__ == "__main__":
