@@ -86,3 +86,38 @@ def test_model_at_end_picks_the_best_or_the_last_checkpoint(tmp_path, model_at_e
         assert _same(_weights(run), _weights(run / "checkpoints" / best.rsplit("/", 1)[-1]))
         if not best.endswith("checkpoint-6"):
             assert not _same(_weights(run), last)
+
+
+def _bert(layers: int):
+    from transformers import BertConfig, BertForTokenClassification
+
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=32)
+    return BertForTokenClassification(config)
+
+
+def test_freeze_layers_keeps_the_embeddings_and_bottom_layers_and_trains_the_rest():
+    from training.modeling import freeze_bottom
+
+    model = _bert(layers=3)
+    freeze_bottom(model, 2)
+    model(input_ids=torch.tensor([[1, 5, 7, 2]]), labels=torch.tensor([[0, 1, 0, 0]])).loss.backward()
+    frozen = [model.bert.embeddings, *model.bert.encoder.layer[:2]]
+    assert all(p.grad is None and not p.requires_grad for module in frozen for p in module.parameters())
+    trained = [model.bert.encoder.layer[2], model.classifier]
+    assert all(p.grad is not None for module in trained for p in module.parameters())
+
+
+def test_freeze_layers_must_leave_a_layer_to_train():
+    from training.modeling import freeze_bottom
+
+    with pytest.raises(InputError, match="freeze_layers 3: the model has only 3 encoder layers"):
+        freeze_bottom(_bert(layers=3), 3)
+
+
+def test_freeze_layers_of_a_scratch_model_is_a_clear_config_error(tmp_path, capsys):
+    config = write_seed_corpus(tmp_path)
+    text = config.read_text(encoding="utf-8").replace("model:\n", "model:\n  freeze_layers: 1\n")
+    config.write_text(text, encoding="utf-8")
+    assert main(["train", "--config", str(config), "--output-dir", str(tmp_path / "run")]) == 2
+    assert "a scratch model has none" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

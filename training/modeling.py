@@ -133,4 +133,17 @@ def build(config: TrainConfig, train_words: list[str], all_texts: list[str]):
         raise InputError(f"text.max_length {config.text.max_length} exceeds the {limit} positions of {name}")
     if config.model.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
+    freeze_bottom(model, config.model.freeze_layers)
     return model, tokenizer
+
+
+def freeze_bottom(model, layers: int) -> None:
+    """The embeddings and the bottom ``layers`` encoder layers stop training: no gradient flows below the
+    first trained layer, so each step skips their backward pass."""
+    if not layers:
+        return
+    encoder = model.base_model.encoder.layer
+    if layers >= len(encoder):
+        raise InputError(f"model.freeze_layers {layers}: the model has only {len(encoder)} encoder layers")
+    for module in (model.base_model.embeddings, *encoder[:layers]):
+        module.requires_grad_(False)
