@@ -184,6 +184,42 @@ def _closed_brackets(text: str, words: list[Word], indices: list[int], tags: lis
     return indices
 
 
+# Words before a name that are not part of it (SLOTS.md: honorifics stay outside), in lower case.
+_HONORIFICS = frozenset("ông bà anh chị em cô chú bác cụ thầy".split())
+_TWO_WORD_HONORIFICS = frozenset({"đồng chí", "cô giáo", "thầy giáo"})
+
+
+def _name_edges_trimmed(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
+    """SLOTS.md, People: a person's name without an honorific before it or a word in lower case at either
+    end (``Cụ`` + ``Sùng Mí Vàng``, ``Cô giáo`` + ``Y Nhung``, ``Vân`` + ``dặn``): every syllable of a name
+    is capitalised, and no gold name starts with an honorific. A span with no capitalised word left stays;
+    punctuation is left to ``trim_span`` (the full stop of ``Lò Văn T.`` stays)."""
+    if "O" not in tags or "B-OFFICIAL_NAME" not in tags:
+        return indices
+    indices = list(indices)
+    piece = [text[word.start : word.end] for word in words]
+    for first, last, label in tag_runs([tags[i] for i in indices]):
+        if label != "OFFICIAL_NAME":
+            continue
+        start, end = first, last
+        while start <= end:
+            pair = text[words[start].start : words[start + 1].end].lower() if start < end else ""
+            if pair in _TWO_WORD_HONORIFICS:
+                start += 2
+            elif piece[start].lower() in _HONORIFICS or piece[start][:1].islower():
+                start += 1
+            else:
+                break
+        while end >= start and piece[end][:1].islower():
+            end -= 1
+        if start > end or (start, end) == (first, last):
+            continue
+        indices[first:start] = [tags.index("O")] * (start - first)
+        indices[end + 1 : last + 1] = [tags.index("O")] * (last - end)
+        indices[start] = tags.index("B-OFFICIAL_NAME")
+    return indices
+
+
 # What the guideline (SLOTS.md) says a slot never is, whatever its context: generic drugs and vague times.
 _GENERIC_DRUGS = frozenset({"ma túy", "chất ma túy"})
 _VAGUE_TIMES = frozenset({"thời gian qua", "thời gian tới", "thời gian vừa qua", "thời gian gần đây"})
@@ -253,6 +289,7 @@ def decode(
     indices = _joined_place_chains(text, words, indices, tags)
     indices = _closed_brackets(text, words, indices, tags)
     indices = _names_kept_whole(text, words, indices, tags)
+    indices = _name_edges_trimmed(text, words, indices, tags)
     indices = _without_impossible_spans(text, words, indices, tags)
     chosen = [tags[i] for i in indices]
     scores = [float(probabilities[w, i]) for w, i in enumerate(indices)]

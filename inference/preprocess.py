@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from annotations.segmentation import Segmenter, Word, get_segmenter, split_words_at
 from annotations.spans import Span
-from annotations.text import unshouted, untitled
+from annotations.text import unshouted, untitled, usual_spellings
 from inference.settings import RunSettings
 from inference.windows import Window, WordEncoder, make_windows, special_tokens
 
 
 def words_of(text: str, segment: Segmenter, gold_spans: list[Span] = ()) -> list[Word]:
     """Segmented words, split at every gold span boundary that falls inside one. The model reads a
-    headline in capitals or a sentence in title case in lower case (``unshouted``, ``untitled``: same
-    offsets, so every span stays put)."""
-    view = untitled(unshouted(text))
+    headline in capitals or a sentence in title case in lower case (``unshouted``, ``untitled``) and
+    ``hêrôin`` as ``heroin`` (``usual_spellings``): same offsets, so every span stays put."""
+    view = usual_spellings(untitled(unshouted(text)))
     words = segment(view)
     if gold_spans:
         words = split_words_at(view, words, [edge for span in gold_spans for edge in (span.start, span.end)])

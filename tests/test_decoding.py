@@ -323,3 +323,19 @@ def test_anniversary_brackets_and_times_that_name_no_period_are_not_spans(method
     assert spans_of("tăng 18% so với cùng kỳ.", "cùng") == []
     assert spans_of("Mở rộng điều tra, đến ngày 12/11", "đến ngày 12/11") == ["đến ngày 12/11"]
     assert spans_of("Sáng nay, tại", "Sáng nay") == ["Sáng nay"]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_name_keeps_neither_an_honorific_nor_a_word_in_lower_case_at_its_edges(method):
+    # SLOTS.md, People: honorifics stay outside a name, and every syllable of a name is capitalised
+    def name_of(text: str, named: str) -> list[tuple[str, str]]:
+        tagged = {word: f"{'B' if i == 0 else 'I'}-OFFICIAL_NAME" for i, word in enumerate(named.split())}
+        return decoded(text, tagged, method)[0]
+
+    assert name_of("Cụ Sùng Mí Vàng, sinh năm 1941", "Cụ Sùng Mí Vàng") == [("Sùng Mí Vàng", "OFFICIAL_NAME")]
+    assert name_of("Cô giáo Y Nhung cho biết", "giáo Y Nhung") == [("Y Nhung", "OFFICIAL_NAME")]
+    assert name_of("Đồng chí Lò Văn Páo phát biểu", "Đồng chí Lò Văn Páo") == [("Lò Văn Páo", "OFFICIAL_NAME")]
+    assert name_of("chị Vân dặn thêm", "Vân dặn") == [("Vân", "OFFICIAL_NAME")]
+    # a given name that is also an honorific word stays when it is not at the start; nothing capitalised, nothing cut
+    assert name_of("bà Nguyễn Thị Em kể", "Nguyễn Thị Em") == [("Nguyễn Thị Em", "OFFICIAL_NAME")]
+    assert name_of("ông bà kể", "ông bà") == [("ông bà", "OFFICIAL_NAME")]

@@ -179,3 +179,15 @@ def test_no_corpus_sentence_is_taken_for_title_case_and_nearly_every_recased_one
     assert [t for t in texts if untitled(t) != t] == []
     recased = [capitalised(t) for t in texts]
     assert sum(untitled(t) != t for t in recased) >= 0.95 * len(recased)
+
+
+def test_an_older_drug_spelling_is_read_as_the_usual_one_at_the_same_offsets():
+    from annotations.segmentation import syllables
+    from annotations.text import usual_spellings
+    from inference.preprocess import words_of
+
+    text = "HÊRÔIN: thu 3 bánh hêrôin, Hêrôin và heroin; hêrôinx"
+    assert usual_spellings(text) == "HEROIN: thu 3 bánh heroin, Heroin và heroin; hêrôinx"
+    words = words_of(text, syllables)
+    assert [w.text for w in words if w.text.lower().startswith("h")] == ["HEROIN", "heroin", "Heroin", "heroin", "hêrôinx"]
+    assert all(text[w.start : w.end].lower() in (w.text.lower(), "hêrôin") for w in words)
