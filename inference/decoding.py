@@ -96,6 +96,32 @@ def trim_span(text: str, span: Span) -> Span | None:
     return Span(start, end, span.label, span.score)
 
 
+def _place_lists_parted(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
+    """SLOTS.md: a list of places gives one span per item. Where the path keeps ``, `` inside one LOCATION and
+    the places on either side are items of a list (``inference.places.listed``: ``các tỉnh Sơn La, Điện Biên``),
+    the comma becomes ``O`` and the place after it a span of its own."""
+    if "I-LOCATION" not in tags or "O" not in tags:
+        return indices
+    from inference.places import listed
+
+    begin, outside = tags.index("B-LOCATION"), tags.index("O")
+    indices = list(indices)
+    for first, last, label in tag_runs([tags[i] for i in indices]):
+        if label != "LOCATION":
+            continue
+        item_start = first
+        for w in range(first + 1, last):
+            if text[words[w].start : words[w].end] != "," or text[words[w - 1].end : words[w + 1].start] != ", ":
+                continue
+            next_comma = next((v for v in range(w + 1, last + 1) if text[words[v].start : words[v].end] == ","), last + 1)
+            item = text[words[item_start].start : words[w - 1].end]
+            following = text[words[w + 1].start : words[next_comma - 1].end]
+            if listed(text[: words[first].start], item, following):
+                indices[w], indices[w + 1] = outside, begin
+            item_start = w + 1
+    return indices
+
+
 def _joined_place_chains(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
     """Decision 15: a comma chain of places is one LOCATION (``Hoài Ân, Bình Định``, ``Quảng Tây, Trung Quốc``).
 
@@ -286,6 +312,7 @@ def decode(
         indices = viterbi(probabilities, allowed_transitions(tuple(tags)))
     else:
         indices = [int(i) for i in probabilities.argmax(-1)] if len(words) else []
+    indices = _place_lists_parted(text, words, indices, tags)
     indices = _joined_place_chains(text, words, indices, tags)
     indices = _closed_brackets(text, words, indices, tags)
     indices = _names_kept_whole(text, words, indices, tags)

@@ -517,9 +517,12 @@ def _rank(name: str) -> int:
     return 2 if key in countries else 1 if key in provinces else 0
 
 
-# "các phường Thuận An, Hải Dương": a list of places of one type, whatever their names
+# "các phường Thuận An, Hải Dương", "hai tỉnh Quảng Bình, Quảng Trị": a list of places of one type, whatever
+# their names
 _PLURAL_TYPE = re.compile(
-    r"(?<!\w)các\s+(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|đặc khu|phường|xã|bản|thôn|ấp|làng)\s+$", re.IGNORECASE
+    r"(?<!\w)(?:các|hai|ba|bốn|năm|\d+)\s+(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|đặc khu|phường|xã|bản|thôn|ấp|"
+    r"làng|nước|quốc gia)\s+$",
+    re.IGNORECASE,
 )
 
 
@@ -529,3 +532,14 @@ def chained(before: str, child: str, parent: str) -> bool:
     or a country after a province or a smaller place (``Quảng Tây, Trung Quốc``). ``before`` is the sentence up
     to the chain. Two provinces or two countries in a row are a list, and so is anything after ``các xã``."""
     return child[:1].isupper() and not _PLURAL_TYPE.search(before) and _rank(parent) > _rank(child)
+
+
+def listed(before: str, first: str, second: str) -> bool:
+    """Whether ``first, second`` are two items of a list, two LOCATION spans (SLOTS.md: a list gives one span per
+    item): after a plural type word (``các tỉnh``, ``hai tỉnh``), or two provinces or two countries in a row
+    (``Sơn La, Điện Biên``; ``Malaysia, Thái Lan``), or a larger place before a smaller one. Places of unknown
+    rank (a commune, a district) are left as the model read them."""
+    if _PLURAL_TYPE.search(before):
+        return True
+    rank = _rank(first)
+    return rank > 0 and _rank(second) <= rank

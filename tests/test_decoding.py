@@ -339,3 +339,18 @@ def test_a_name_keeps_neither_an_honorific_nor_a_word_in_lower_case_at_its_edges
     # a given name that is also an honorific word stays when it is not at the start; nothing capitalised, nothing cut
     assert name_of("bà Nguyễn Thị Em kể", "Nguyễn Thị Em") == [("Nguyễn Thị Em", "OFFICIAL_NAME")]
     assert name_of("ông bà kể", "ông bà") == [("ông bà", "OFFICIAL_NAME")]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_list_of_places_the_model_read_as_one_span_is_parted(method):
+    # SLOTS.md: a list gives one span per item; a comma chain with no type word inside stays one (decision 15)
+    def places(text: str, span: str) -> list[str]:
+        words = span.replace(",", " ,").split()
+        tagged = {word: f"{'B' if i == 0 else 'I'}-LOCATION" for i, word in enumerate(words)}
+        return [found for found, label in decoded(text, tagged, method)[0] if label == "LOCATION"]
+
+    assert places("đưa qua các tỉnh Sơn La, Điện Biên rồi", "Sơn La, Điện Biên") == ["Sơn La", "Điện Biên"]
+    assert places("vi phạm vùng biển Malaysia, Thái Lan.", "Malaysia, Thái Lan") == ["Malaysia", "Thái Lan"]
+    assert places("hợp nhất hai tỉnh Gia Lai, Bình Định.", "Gia Lai, Bình Định") == ["Gia Lai", "Bình Định"]
+    assert places("trú tại Hoài Ân, Bình Định.", "Hoài Ân, Bình Định") == ["Hoài Ân, Bình Định"]
+    assert places("ở Mường Xén, Kỳ Sơn.", "Mường Xén, Kỳ Sơn") == ["Mường Xén, Kỳ Sơn"]
