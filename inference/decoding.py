@@ -249,6 +249,8 @@ def _name_edges_trimmed(text: str, words: list[Word], indices: list[int], tags: 
 # What the guideline (SLOTS.md) says a slot never is, whatever its context: generic drugs and vague times.
 _GENERIC_DRUGS = frozenset({"ma túy", "chất ma túy"})
 _VAGUE_TIMES = frozenset({"thời gian qua", "thời gian tới", "thời gian vừa qua", "thời gian gần đây"})
+# Decision 48: a compass direction is no place (`về phía Tây Nam`, `vùng biển Tây Nam`).
+_DIRECTION = re.compile(r"(?:đông|tây|nam|bắc)(?: (?:đông|tây|nam|bắc))?")
 # A TIME names a date, time or period: it has a number or one of these words (not a lone "cùng" of "cùng kỳ").
 _TIME_WORDS = re.compile(
     r"(?<!\w)(?:năm|tháng|tuần|quý|ngày|hôm|nay|đêm|sáng|chiều|trưa|tối|tết|kỳ|giờ|phút|mùa|xuân|hè|đông|thu)(?!\w)"
@@ -258,12 +260,14 @@ _TIME_WORDS = re.compile(
 def _never_a_slot(label: str, span_text: str, sentence_names_a_person: bool) -> bool:
     """A span the guideline rules out on its own terms: a count or amount with no number in digits or words
     (a count is a numeral and its unit: not ``tham dự``), generic ``ma túy``, ``thời gian qua``, a time that
-    names no date or period (``cùng``), and a title in a sentence that names nobody (``Thủ tướng Chính phủ``)."""
+    names no date or period (``cùng``), a compass direction as a place (``Tây Nam``), and a title in a
+    sentence that names nobody (``Thủ tướng Chính phủ``)."""
     plain = " ".join(span_text.lower().replace("tuý", "túy").split())
     return (
         (label in _QUANTITIES and not has_numeral(span_text))
         or (label == "DRUG_TYPE" and plain in _GENERIC_DRUGS)
         or (label == "TIME" and (plain in _VAGUE_TIMES or not (has_numeral(span_text) or _TIME_WORDS.search(plain))))
+        or (label == "LOCATION" and _DIRECTION.fullmatch(plain) is not None)
         or (label == "OFFICIAL_TITLE" and not sentence_names_a_person)
     )
 

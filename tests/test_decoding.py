@@ -225,6 +225,9 @@ def test_generic_drugs_vague_times_and_titles_of_nobody_are_not_spans(method):
     assert spans_of("thu giữ ma túy đá", drug) == [("ma túy đá", "DRUG_TYPE")]
     vague = {"thời": "B-TIME", "gian": "I-TIME", "qua": "I-TIME"}
     assert spans_of("trong thời gian qua", vague) == []
+    direction = {"Tây": "B-LOCATION", "Nam": "I-LOCATION", "Lai": "B-LOCATION", "Châu": "I-LOCATION"}
+    assert spans_of("tuần tra vùng biển Tây Nam", direction) == []  # decision 48: a direction is no place
+    assert spans_of("tuần tra ở Lai Châu", direction) == [("Lai Châu", "LOCATION")]
     title = {"Thủ": "B-OFFICIAL_TITLE", "tướng": "I-OFFICIAL_TITLE"}
     assert spans_of("theo chỉ thị của Thủ tướng", title) == []
     named = {**title, "Lê": "B-OFFICIAL_NAME", "Văn": "I-OFFICIAL_NAME", "Ba": "I-OFFICIAL_NAME"}
