@@ -248,7 +248,8 @@ def _name_edges_trimmed(text: str, words: list[Word], indices: list[int], tags: 
 
 # What the guideline (SLOTS.md) says a slot never is, whatever its context: generic drugs and vague times.
 _GENERIC_DRUGS = frozenset({"ma túy", "chất ma túy"})
-_VAGUE_TIMES = frozenset({"thời gian qua", "thời gian tới", "thời gian vừa qua", "thời gian gần đây"})
+# ... and decision 48: a bare comparison baseline (`so với cùng kỳ`) names no period of its own.
+_VAGUE_TIMES = frozenset({"thời gian qua", "thời gian tới", "thời gian vừa qua", "thời gian gần đây", "cùng kỳ"})
 # Decision 48: a compass direction is no place (`về phía Tây Nam`, `vùng biển Tây Nam`).
 _DIRECTION = re.compile(r"(?:đông|tây|nam|bắc)(?: (?:đông|tây|nam|bắc))?")
 # A TIME names a date, time or period: it has a number or one of these words (not a lone "cùng" of "cùng kỳ").

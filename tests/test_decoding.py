@@ -225,6 +225,9 @@ def test_generic_drugs_vague_times_and_titles_of_nobody_are_not_spans(method):
     assert spans_of("thu giữ ma túy đá", drug) == [("ma túy đá", "DRUG_TYPE")]
     vague = {"thời": "B-TIME", "gian": "I-TIME", "qua": "I-TIME"}
     assert spans_of("trong thời gian qua", vague) == []
+    baseline = {"cùng": "B-TIME", "kỳ": "I-TIME", "năm": "I-TIME", "2024": "I-TIME"}
+    assert spans_of("tăng 8% so với cùng kỳ.", baseline) == []  # decision 48: a bare baseline is no period
+    assert spans_of("so với cùng kỳ năm 2024", baseline) == [("cùng kỳ năm 2024", "TIME")]
     direction = {"Tây": "B-LOCATION", "Nam": "I-LOCATION", "Lai": "B-LOCATION", "Châu": "I-LOCATION"}
     assert spans_of("tuần tra vùng biển Tây Nam", direction) == []  # decision 48: a direction is no place
     assert spans_of("tuần tra ở Lai Châu", direction) == [("Lai Châu", "LOCATION")]
