@@ -121,3 +121,16 @@ def test_freeze_layers_of_a_scratch_model_is_a_clear_config_error(tmp_path, caps
     assert main(["train", "--config", str(config), "--output-dir", str(tmp_path / "run")]) == 2
     assert "a scratch model has none" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_model_setting_the_model_cannot_take_leaves_no_run_folder(tmp_path, tiny_model, capsys):
+    # the one-layer tiny model has no layer left to train with freeze_layers 1; the check needs the loaded model,
+    # so it fails after the run folder was made, and the folder (parents included) must go again
+    config = write_seed_corpus(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    start, end = text.index("  scratch:"), text.index("\n", text.index("  scratch:"))
+    config.write_text(text[:start] + f"  name: {tiny_model}\n  freeze_layers: 1" + text[end:], encoding="utf-8")
+    run = tmp_path / "new" / "run"
+    assert main(["train", "--config", str(config), "--output-dir", str(run)]) == 2
+    assert "model.freeze_layers 1: the model has only 1 encoder layers" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -81,6 +82,8 @@ def train(config: TrainConfig, output_dir: Path | None = None, fresh: bool = Fal
     splits = load_splits(config)
     ood = read_examples(config.ood_files()) if config.data.ood else []
     precision = resolve_precision(config.training.precision)  # a precision the machine lacks fails here too
+    # The outermost folder this run makes: removed again if the model settings fail (no partial output).
+    made = next((path for path in reversed([run_dir, *run_dir.parents]) if not path.exists()), None)
     run_dir.mkdir(parents=True, exist_ok=True)
     log_path = run_dir / "train.log"
     handler = logging.FileHandler(log_path, encoding="utf-8")
@@ -89,11 +92,16 @@ def train(config: TrainConfig, output_dir: Path | None = None, fresh: bool = Fal
         logging.getLogger(name).addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        return _train(config, splits, ood, run_dir, checkpoints, last_checkpoint, log_path, precision)
-    finally:
-        for name in ("bienphong", "transformers"):
-            logging.getLogger(name).removeHandler(handler)
-        handler.close()
+        try:
+            return _train(config, splits, ood, run_dir, checkpoints, last_checkpoint, log_path, precision)
+        finally:
+            for name in ("bienphong", "transformers"):
+                logging.getLogger(name).removeHandler(handler)
+            handler.close()
+    except InputError:  # a setting the model cannot take (text.max_length, model.freeze_layers)
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+        raise
 
 
 def _check_folder(run_dir: Path) -> None:
