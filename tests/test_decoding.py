@@ -360,3 +360,17 @@ def test_a_list_of_places_the_model_read_as_one_span_is_parted(method):
     assert places("hợp nhất hai tỉnh Gia Lai, Bình Định.", "Gia Lai, Bình Định") == ["Gia Lai", "Bình Định"]
     assert places("trú tại Hoài Ân, Bình Định.", "Hoài Ân, Bình Định") == ["Hoài Ân, Bình Định"]
     assert places("ở Mường Xén, Kỳ Sơn.", "Mường Xén, Kỳ Sơn") == ["Mường Xén, Kỳ Sơn"]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_unit_and_the_body_it_belongs_to_are_two_spans(method):
+    # the gold writes [unit] thuộc [parent]; a path that keeps "thuộc" inside one ORGANIZATION is parted there
+    unit, parent = "Đội Kiểm soát ma túy", "Cục Điều tra chống buôn lậu"
+    words = f"{unit} thuộc {parent}".split()
+    tagged = {word: f"{'B' if i == 0 else 'I'}-ORGANIZATION" for i, word in enumerate(words)}
+    spans, tags, _ = decoded(f"{unit} thuộc {parent} phát hiện", tagged, method)
+    assert spans == [(unit, "ORGANIZATION"), (parent, "ORGANIZATION")]
+    assert tags[len(unit.split())] == "O"
+    # a span that ends at "thuộc" loses it and nothing else
+    tagged = {word: f"{'B' if i == 0 else 'I'}-ORGANIZATION" for i, word in enumerate(f"{unit} thuộc".split())}
+    assert decoded(f"{unit} thuộc tỉnh", tagged, method)[0] == [(unit, "ORGANIZATION")]
