@@ -270,6 +270,9 @@ _GENERIC_DRUGS = frozenset({"ma túy", "chất ma túy"})
 _VAGUE_TIMES = frozenset({"thời gian qua", "thời gian tới", "thời gian vừa qua", "thời gian gần đây", "cùng kỳ"})
 # Decision 48: a compass direction is no place (`về phía Tây Nam`, `vùng biển Tây Nam`).
 _DIRECTION = re.compile(r"(?:đông|tây|nam|bắc)(?: (?:đông|tây|nam|bắc))?")
+# Counts of people (SLOTS.md: đối tượng, người, lượt cán bộ ...) never end in a unit of time: `xử phạt 7 năm tù`.
+_PEOPLE_COUNTS = frozenset({"SUSPECT_COUNT", "PERSONNEL_COUNT", "AUDIENCE_COUNT"})
+_TIME_UNITS = frozenset({"năm", "tháng", "tuần", "ngày", "giờ", "phút"})
 # A TIME names a date, time or period: it has a number or one of these words (not a lone "cùng" of "cùng kỳ").
 _TIME_WORDS = re.compile(
     r"(?<!\w)(?:năm|tháng|tuần|quý|ngày|hôm|nay|đêm|sáng|chiều|trưa|tối|tết|kỳ|giờ|phút|mùa|xuân|hè|đông|thu)(?!\w)"
@@ -279,16 +282,34 @@ _TIME_WORDS = re.compile(
 def _never_a_slot(label: str, span_text: str, sentence_names_a_person: bool) -> bool:
     """A span the guideline rules out on its own terms: a count or amount with no number in digits or words
     (a count is a numeral and its unit: not ``tham dự``), generic ``ma túy``, ``thời gian qua``, a time that
-    names no date or period (``cùng``), a compass direction as a place (``Tây Nam``), and a title in a
-    sentence that names nobody (``Thủ tướng Chính phủ``)."""
+    names no date or period (``cùng``), a compass direction as a place (``Tây Nam``), a count of people in
+    years (a prison term: ``7 năm`` tù), and a title in a sentence that names nobody (``Thủ tướng Chính phủ``)."""
     plain = " ".join(span_text.lower().replace("tuý", "túy").split())
     return (
         (label in _QUANTITIES and not has_numeral(span_text))
         or (label == "DRUG_TYPE" and plain in _GENERIC_DRUGS)
         or (label == "TIME" and (plain in _VAGUE_TIMES or not (has_numeral(span_text) or _TIME_WORDS.search(plain))))
         or (label == "LOCATION" and _DIRECTION.fullmatch(plain) is not None)
+        or (label in _PEOPLE_COUNTS and plain.rsplit(" ", 1)[-1] in _TIME_UNITS)
         or (label == "OFFICIAL_TITLE" and not sentence_names_a_person)
     )
+
+
+# Words that join a span to what follows and never end one: no gold span ends in them (`rạng sáng 1/2 và`,
+# `14 cá thể tê tê bị`). `trước`, `sau`, `trong`, `ngoài` can (`cùng kỳ năm trước`, `người nước ngoài`).
+_LINKING_WORDS = frozenset("và với của cho tại bị được để là từ đến hoặc hay nhưng mà thì khi đã đang sẽ theo".split())
+
+
+def _linking_words_trimmed(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
+    """A span never ends in a word that links it to what follows (``_LINKING_WORDS``): those words become ``O``."""
+    if "O" not in tags:
+        return indices
+    outside, indices = tags.index("O"), list(indices)
+    for first, last, _ in tag_runs([tags[i] for i in indices]):
+        while last > first and text[words[last].start : words[last].end].lower() in _LINKING_WORDS:
+            indices[last] = outside
+            last -= 1
+    return indices
 
 
 def _without_impossible_spans(text: str, words: list[Word], indices: list[int], tags: list[str]) -> list[int]:
@@ -341,6 +362,7 @@ def decode(
     indices = _names_kept_whole(text, words, indices, tags)
     indices = _parents_parted(text, words, indices, tags)
     indices = _name_edges_trimmed(text, words, indices, tags)
+    indices = _linking_words_trimmed(text, words, indices, tags)
     indices = _without_impossible_spans(text, words, indices, tags)
     chosen = [tags[i] for i in indices]
     scores = [float(probabilities[w, i]) for w, i in enumerate(indices)]

@@ -374,3 +374,24 @@ def test_a_unit_and_the_body_it_belongs_to_are_two_spans(method):
     # a span that ends at "thuộc" loses it and nothing else
     tagged = {word: f"{'B' if i == 0 else 'I'}-ORGANIZATION" for i, word in enumerate(f"{unit} thuộc".split())}
     assert decoded(f"{unit} thuộc tỉnh", tagged, method)[0] == [(unit, "ORGANIZATION")]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_span_never_ends_in_a_linking_word(method):
+    # no gold span ends in "và", "bị", "của" ...: the word goes back to O and the span keeps the rest
+    tagged = {"rạng": "B-TIME", "sáng": "I-TIME", "1": "I-TIME", "/": "I-TIME", "2": "I-TIME", "và": "I-TIME"}
+    spans, tags, _ = decoded("phát hiện vào rạng sáng 1/2 và đêm", tagged, method)
+    assert spans == [("rạng sáng 1/2", "TIME")] and tags[-2:] == ["O", "O"]
+    tagged = {"14": "B-SEIZED_ITEM", "cá": "I-SEIZED_ITEM", "thể": "I-SEIZED_ITEM", "tê": "I-SEIZED_ITEM", "bị": "I-SEIZED_ITEM"}
+    assert decoded("14 cá thể tê tê bị thu giữ", tagged, method)[0] == [("14 cá thể tê tê", "SEIZED_ITEM")]
+    # words that do end gold spans stay
+    tagged = {"cùng": "B-TIME", "kỳ": "I-TIME", "năm": "I-TIME", "trước": "I-TIME"}
+    assert decoded("giảm so với cùng kỳ năm trước", tagged, method)[0] == [("cùng kỳ năm trước", "TIME")]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_prison_term_is_not_a_count_of_people(method):
+    # "xử phạt 7 năm tù": years are no people; the same numeral before "đối tượng" is a count
+    assert decoded("xử phạt 7 năm tù", {"7": "B-SUSPECT_COUNT", "năm": "I-SUSPECT_COUNT"}, method)[0] == []
+    spans = decoded("bắt 7 đối tượng", {"7": "B-SUSPECT_COUNT", "đối": "I-SUSPECT_COUNT", "tượng": "I-SUSPECT_COUNT"}, method)[0]
+    assert spans == [("7 đối tượng", "SUSPECT_COUNT")]
