@@ -170,7 +170,8 @@ def _names_kept_whole(text: str, words: list[Word], indices: list[int], tags: li
     (``UBND tỉnh`` + ``Quảng Trị``), or after `` và `` when the body names two places
     (``Bộ Chỉ huy BĐBP hai tỉnh Hà Tĩnh`` + ``Quảng Trị``), the place joins the body's span. So does a
     second organisation, place or person after one space: one name cut in two (``Phòng Cảnh sát điều tra
-    tội phạm về`` + ``ma túy Công an tỉnh``, ``Sốp`` + ``Cộp``); two bodies, places or people in a row are
+    tội phạm về`` + ``ma túy Công an tỉnh``, ``Sốp`` + ``Cộp``), and a parent after a unit's code in brackets
+    (``Phòng Cảnh sát kinh tế (PC03)`` + ``Công an tỉnh``); two bodies, places or people in a row are
     always parted by a comma or a word (no gold sentence has two such spans with only a space between;
     titles can: ``Đồn trưởng Đồn Biên phòng Thụy Trường`` + ``Thiếu tá``)."""
     indices, joined = list(indices), True
@@ -181,7 +182,14 @@ def _names_kept_whole(text: str, words: list[Word], indices: list[int], tags: li
             place_after_body = label in _NAMED_BODIES and next_label == "LOCATION"
             # a comma the path kept inside the first span still parts them ("Lào Cai," + "Hà Giang")
             cut_in_two = label == next_label in _NAMES and text[words[last].end - 1].isalnum()
-            if not (place_after_body or cut_in_two) or f"I-{label}" not in tags:
+            # "Phòng Cảnh sát kinh tế (PC03)" + "Công an tỉnh": a unit's code in brackets, then its parent
+            parent_after_code = (
+                label in _NAMED_BODIES
+                and next_label == "ORGANIZATION"
+                and text[words[last].end - 1] == ")"
+                and "(" in text[words[first].start : words[last].end]
+            )
+            if not (place_after_body or cut_in_two or parent_after_code) or f"I-{label}" not in tags:
                 continue
             gap = text[words[last].end : words[next_first].start]
             two_places = place_after_body and gap == " và " and _TWO_PLACES.search(text, words[first].start, words[last].end)
@@ -328,13 +336,17 @@ def _without_impossible_spans(text: str, words: list[Word], indices: list[int], 
 # An anniversary in brackets, the founding date and this year's (3/3/1959 - 3/3/2026): it names the day being
 # celebrated, not the date of a reported fact, so its dates are not TIME.
 _ANNIVERSARY = re.compile(r"\((\d{1,2})[/.-](\d{1,2})[/.-]\d{4} ?[-–—] ?\1[/.-]\2[/.-]\d{4}\)")
+# Decision 44: the name of an anniversary day names no body or place of the report (`67 năm Ngày truyền thống
+# Bộ đội Biên phòng`, `Ngày thành lập Đảng Cộng sản Việt Nam`); it runs to a bracket, punctuation or `và`.
+_ANNIVERSARY_DAY = re.compile(r"(?<!\w)Ngày (?:truyền thống|thành lập)(?:(?! và )[^()\[\],;.:!?\"“”])*")
 
 
 def _never_tagged(text: str) -> list[tuple[int, int]]:
-    """Character ranges of ``text`` the guideline never tags: a paper's dateline (``QĐND - ``) and
-    anniversary brackets (``(3-3-1959 - 3-3-2009)``)."""
+    """Character ranges of ``text`` the guideline never tags: a paper's dateline (``QĐND - ``), anniversary
+    brackets (``(3-3-1959 - 3-3-2009)``) and the names of anniversary days (``Ngày truyền thống BĐBP``)."""
     ranges = [(0, end)] if (end := dateline_end(text)) else []
-    return ranges + [match.span() for match in _ANNIVERSARY.finditer(text)]
+    days = [match.span() for match in _ANNIVERSARY_DAY.finditer(text)]
+    return ranges + [match.span() for match in _ANNIVERSARY.finditer(text)] + days
 
 
 def decode(

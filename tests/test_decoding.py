@@ -395,3 +395,47 @@ def test_a_prison_term_is_not_a_count_of_people(method):
     assert decoded("xử phạt 7 năm tù", {"7": "B-SUSPECT_COUNT", "năm": "I-SUSPECT_COUNT"}, method)[0] == []
     spans = decoded("bắt 7 đối tượng", {"7": "B-SUSPECT_COUNT", "đối": "I-SUSPECT_COUNT", "tượng": "I-SUSPECT_COUNT"}, method)[0]
     assert spans == [("7 đối tượng", "SUSPECT_COUNT")]
+
+
+def spans_marked(text: str, marked: dict[str, str], method: str) -> list[tuple[str, str]]:
+    """Spans decoded when the model tags each marked substring as one span of its label, everything else O."""
+    words = syllables(text)
+    probabilities = np.full((len(words), len(TAGS)), 1e-4)
+    probabilities[:, TAGS.index("O")] = 0.9
+    for phrase, label in marked.items():
+        start = text.index(phrase)
+        inside = [w for w, word in enumerate(words) if start <= word.start and word.end <= start + len(phrase)]
+        for w in inside:
+            probabilities[w, TAGS.index("O")] = 1e-4
+            probabilities[w, TAGS.index(f"{'B' if w == inside[0] else 'I'}-{label}")] = 0.9
+    return [(text[s.start : s.end], s.label) for s in decode(text, words, probabilities, TAGS, method)[2]]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_the_name_of_an_anniversary_day_holds_no_span(method):
+    # decision 44: "Ngày truyền thống Bộ đội Biên phòng" names a day, not the force acting in the report
+    text = "chào mừng 96 năm Ngày thành lập Đảng Cộng sản Việt Nam, 67 năm Ngày truyền thống Bộ đội Biên phòng và [x]"
+    text = text.replace(" [x]", " Đồn Biên phòng Lũng Cú tổ chức")
+    marked = {"Đảng Cộng sản Việt Nam": "ORGANIZATION", "Bộ đội Biên phòng": "ORGANIZATION"}
+    marked |= {"Đồn Biên phòng Lũng Cú": "ORGANIZATION"}
+    assert spans_marked(text, marked, method) == [("Đồn Biên phòng Lũng Cú", "ORGANIZATION")]
+    # the same body outside such a name stays
+    text = "Bộ đội Biên phòng tỉnh tổ chức Ngày hội"
+    assert spans_marked(text, {"Bộ đội Biên phòng tỉnh": "ORGANIZATION"}, method) == [("Bộ đội Biên phòng tỉnh", "ORGANIZATION")]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_parent_after_a_units_code_in_brackets_joins_the_unit(method):
+    # "Phòng Cảnh sát kinh tế (PC03) Công an tỉnh Quảng Ninh" is one name: no punctuation parts unit and parent
+    unit, parent = "Phòng Cảnh sát kinh tế (PC03)", "Công an tỉnh Quảng Ninh"
+    text = f"Cũng trong đợt này, {unit} {parent} phát hiện"
+    whole = f"{unit} {parent}"
+    assert spans_marked(text, {unit: "ORGANIZATION", parent: "ORGANIZATION"}, method) == [(whole, "ORGANIZATION")]
+    title = f"Trưởng {unit}"
+    text = f"Thượng tá Lê Văn Khoa, {title} {parent} cho biết"
+    marked = {"Lê Văn Khoa": "OFFICIAL_NAME", title: "OFFICIAL_TITLE", parent: "ORGANIZATION"}
+    assert spans_marked(text, marked, method)[-1] == (f"{title} {parent}", "OFFICIAL_TITLE")
+    # a parent set off by a comma stays its own span
+    text = f"{unit}, {parent} phát hiện"
+    spans = spans_marked(text, {unit: "ORGANIZATION", parent: "ORGANIZATION"}, method)
+    assert spans == [(unit, "ORGANIZATION"), (parent, "ORGANIZATION")]
