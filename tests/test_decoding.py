@@ -439,3 +439,25 @@ def test_a_parent_after_a_units_code_in_brackets_joins_the_unit(method):
     text = f"{unit}, {parent} phát hiện"
     spans = spans_marked(text, {unit: "ORGANIZATION", parent: "ORGANIZATION"}, method)
     assert spans == [(unit, "ORGANIZATION"), (parent, "ORGANIZATION")]
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_a_bare_count_in_luot_after_a_patrol_count_is_its_crew(method):
+    # decision 19: "tuần tra 3.016 lần với 12.064 lượt" is a patrol count and the people on those patrols
+    for text, patrols, crew in [
+        ("các lực lượng tuần tra 3.016 lần với 12.064 lượt, tuyên truyền", "3.016 lần", "12.064 lượt"),
+        ("tuần tra song phương được 38 lần, huy động 412 lượt hai bên.", "38 lần", "412 lượt"),
+        ("tổ chức tuần tra 224 lần/hơn 1.344 lượt", "224 lần", "hơn 1.344 lượt"),
+    ]:
+        marked = {patrols: "PATROL_COUNT", crew: "PATROL_COUNT"}
+        assert spans_marked(text, marked, method) == [(patrols, "PATROL_COUNT"), (crew, "PERSONNEL_COUNT")]
+    # not after an outreach count, not when the people are named, not across a sentence
+    text = "tuyên truyền 44 buổi cho 2.100 lượt"
+    marked = {"44 buổi": "PROPAGANDA_COUNT", "2.100 lượt": "AUDIENCE_COUNT"}
+    assert spans_marked(text, marked, method)[-1] == ("2.100 lượt", "AUDIENCE_COUNT")
+    text = "tuần tra 12 lần; tổ chức 48 lượt"
+    marked = {"12 lần": "PATROL_COUNT", "48 lượt": "PATROL_COUNT"}
+    assert spans_marked(text, marked, method)[-1] == ("48 lượt", "PATROL_COUNT")
+    text = "tuần tra 12 lần với 48 lượt tuần tra chung"
+    marked = {"12 lần": "PATROL_COUNT", "48 lượt tuần tra": "PATROL_COUNT"}
+    assert spans_marked(text, marked, method)[-1] == ("48 lượt tuần tra", "PATROL_COUNT")
