@@ -371,8 +371,7 @@ def _never_tagged(text: str) -> list[tuple[int, int]]:
     """Character ranges of ``text`` the guideline never tags: a paper's dateline (``QĐND - ``), anniversary
     brackets (``(3-3-1959 - 3-3-2009)``) and the names of anniversary days (``Ngày truyền thống BĐBP``)."""
     ranges = [(0, end)] if (end := dateline_end(text)) else []
-    days = [match.span() for match in _ANNIVERSARY_DAY.finditer(text)]
-    return ranges + [match.span() for match in _ANNIVERSARY.finditer(text)] + days
+    return ranges + [match.span() for pattern in (_ANNIVERSARY, _ANNIVERSARY_DAY) for match in pattern.finditer(text)]
 
 
 def decode(

@@ -197,6 +197,20 @@ def decoded(text: str, tagged: dict[str, str], method: str) -> tuple[list[tuple[
     return [(text[s.start : s.end], s.label) for s in spans], tags, scores
 
 
+def spans_marked(text: str, marked: dict[str, str], method: str) -> list[tuple[str, str]]:
+    """Spans decoded when the model tags each marked substring as one span of its label, everything else O."""
+    words = syllables(text)
+    probabilities = np.full((len(words), len(TAGS)), 1e-4)
+    probabilities[:, TAGS.index("O")] = 0.9
+    for phrase, label in marked.items():
+        start = text.index(phrase)
+        inside = [w for w, word in enumerate(words) if start <= word.start and word.end <= start + len(phrase)]
+        for w in inside:
+            probabilities[w, TAGS.index("O")] = 1e-4
+            probabilities[w, TAGS.index(f"{'B' if w == inside[0] else 'I'}-{label}")] = 0.9
+    return [(text[s.start : s.end], s.label) for s in decode(text, words, probabilities, TAGS, method)[2]]
+
+
 @pytest.mark.parametrize("method", ["viterbi", "argmax"])
 def test_a_count_with_no_number_is_not_a_span(method):
     # SLOTS.md: a count is a numeral and its unit; "tham dự" or "xuồng tham gia" alone cannot be one
@@ -310,16 +324,7 @@ def test_anniversary_brackets_and_times_that_name_no_period_are_not_spans(method
     # a TIME names a date or period: a lone "cùng" of "so với cùng kỳ" does not
     def spans_of(text: str, *marked: str) -> list[str]:
         """The spans decoded when the model tags each marked substring as one TIME."""
-        words = syllables(text)
-        probabilities = np.full((len(words), len(TAGS)), 1e-4)
-        probabilities[:, TAGS.index("O")] = 0.9
-        for phrase in marked:
-            start = text.index(phrase)
-            inside = [w for w, word in enumerate(words) if start <= word.start and word.end <= start + len(phrase)]
-            for w in inside:
-                probabilities[w, TAGS.index("O")] = 1e-4
-                probabilities[w, TAGS.index("B-TIME" if w == inside[0] else "I-TIME")] = 0.9
-        return [text[s.start : s.end] for s in decode(text, words, probabilities, TAGS, method)[2]]
+        return [found for found, _ in spans_marked(text, dict.fromkeys(marked, "TIME"), method)]
 
     assert spans_of("kỷ niệm 67 năm Ngày truyền thống (3/3/1959 - 3/3/2026).", "3/3/1959", "3/3/2026") == []
     text = "kỷ niệm (3-3-1959 - 3-3-2009), Ngày 2/3/2009 đơn vị"
@@ -395,20 +400,6 @@ def test_a_prison_term_is_not_a_count_of_people(method):
     assert decoded("xử phạt 7 năm tù", {"7": "B-SUSPECT_COUNT", "năm": "I-SUSPECT_COUNT"}, method)[0] == []
     spans = decoded("bắt 7 đối tượng", {"7": "B-SUSPECT_COUNT", "đối": "I-SUSPECT_COUNT", "tượng": "I-SUSPECT_COUNT"}, method)[0]
     assert spans == [("7 đối tượng", "SUSPECT_COUNT")]
-
-
-def spans_marked(text: str, marked: dict[str, str], method: str) -> list[tuple[str, str]]:
-    """Spans decoded when the model tags each marked substring as one span of its label, everything else O."""
-    words = syllables(text)
-    probabilities = np.full((len(words), len(TAGS)), 1e-4)
-    probabilities[:, TAGS.index("O")] = 0.9
-    for phrase, label in marked.items():
-        start = text.index(phrase)
-        inside = [w for w, word in enumerate(words) if start <= word.start and word.end <= start + len(phrase)]
-        for w in inside:
-            probabilities[w, TAGS.index("O")] = 1e-4
-            probabilities[w, TAGS.index(f"{'B' if w == inside[0] else 'I'}-{label}")] = 0.9
-    return [(text[s.start : s.end], s.label) for s in decode(text, words, probabilities, TAGS, method)[2]]
 
 
 @pytest.mark.parametrize("method", ["viterbi", "argmax"])
